@@ -1,0 +1,16 @@
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "bundle_products")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub bundle_id: String,
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub product_id: String,
+    pub position: i32,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}
