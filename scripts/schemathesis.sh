@@ -122,11 +122,19 @@ args=(
 )
 [[ -n "$PHASES" ]] && args+=(--phases "$PHASES")
 [[ -n "$SEED" ]] && args+=(--seed "$SEED")
-[[ -n "$REPORT_DIR" ]] && args+=(--report junit --report-dir "$REPORT_DIR")
 
-log "schemathesis ${args[*]//$TOKEN/<token>} $*"
+# schemathesis keeps a crash cache in ./.schemathesis; run it from the temp dir so the
+# repository stays clean (a schemathesis.toml at the repo root is still honoured).
+global_args=()
+[[ -f schemathesis.toml ]] && global_args+=(--config-file "$PWD/schemathesis.toml")
+if [[ -n "$REPORT_DIR" ]]; then
+  mkdir -p "$REPORT_DIR"
+  args+=(--report junit --report-dir "$(cd "$REPORT_DIR" && pwd)")
+fi
+
+log "schemathesis ${global_args[*]} ${args[*]//$TOKEN/<token>} $*"
 rc=0
-timeout "$TIME_LIMIT" schemathesis "${args[@]}" "$@" || rc=$?
+(cd "$WORK" && timeout "$TIME_LIMIT" schemathesis "${global_args[@]}" "${args[@]}" "$@") || rc=$?
 
 if ! kill -0 "$SERVER_PID" 2>/dev/null; then
   die "the server died during the run"

@@ -1,1 +1,83 @@
-fn main() {}
+//! `api` — the marketplace server and its operator commands.
+
+use api::{Application, Settings, startup, telemetry};
+use clap::{Parser, Subcommand};
+use migration::{Migrator, MigratorTrait};
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(name = "api", about = "中小企业数字化转型服务平台 — marketplace server")]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the server (the default).
+    Serve {
+        /// Load the demo catalogue, enterprises and log-ins (once; idempotent).
+        #[arg(long)]
+        demo: bool,
+    },
+    /// Apply migrations (`up`, the default), undo the last (`down`) or show them (`status`).
+    Migrate {
+        #[arg(default_value = "up", value_parser = ["up", "down", "status"])]
+        direction: String,
+    },
+    /// Rebuild the search index from the database (the database is the index for now).
+    Reindex,
+    /// Create an organiser account.
+    CreateOrganiser {
+        #[arg(long)]
+        email: String,
+        #[arg(long, env = "ORGANISER_PASSWORD")]
+        password: String,
+    },
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    telemetry::init("info");
+    match run(Cli::parse()).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            tracing::error!("{e:#}");
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(cli: Cli) -> anyhow::Result<()> {
+    let settings = Settings::load()?;
+    match cli.command.unwrap_or(Command::Serve { demo: false }) {
+        Command::Serve { demo } => {
+            let app = Application::build(settings, demo).await?;
+            app.run_until_stopped().await?;
+        }
+        Command::Migrate { direction } => {
+            let db = startup::connect(&settings).await?;
+            match direction.as_str() {
+                "down" => Migrator::down(&db, Some(1)).await?,
+                "status" => Migrator::status(&db).await?,
+                _ => Migrator::up(&db, None).await?,
+            }
+        }
+        Command::Reindex => {
+            let db = startup::connect(&settings).await?;
+            Migrator::up(&db, None).await?;
+            tracing::info!("the listing is served from the database: nothing to rebuild");
+        }
+        Command::CreateOrganiser { email, password } => {
+            let db = startup::connect(&settings).await?;
+            Migrator::up(&db, None).await?;
+            if startup::ensure_organiser(&db, &email, &password).await? {
+                println!("organiser {email} created");
+            } else {
+                println!("{email} already has an account");
+            }
+        }
+    }
+    Ok(())
+}

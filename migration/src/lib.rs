@@ -1,1 +1,19 @@
+//! The schema, as sea-orm migrations portable between SQLite and PostgreSQL. No seed data here:
+//! demo data is loaded by `api serve --demo`.
 
+pub use sea_orm_migration::prelude::*;
+
+mod m20261124_000001_accounts;
+mod m20261124_000002_catalogue;
+
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![
+            Box::new(m20261124_000001_accounts::Migration),
+            Box::new(m20261124_000002_catalogue::Migration),
+        ]
+    }
+}

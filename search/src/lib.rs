@@ -1,1 +1,11 @@
-//! search
+//! Discovery of products and bundles. Today one engine: the database itself, with every filter
+//! and sort of the public listing and a plain substring `q`. The search issue adds Meilisearch
+//! and an embedded engine behind the same query types.
+//!
+//! May import `domain` and sea-orm; never HTTP.
+
+pub mod error;
+pub mod listing;
+
+pub use error::SearchError;
+pub use listing::{BundleQuery, ProductQuery, ProductSort};

@@ -48,7 +48,7 @@ impl Default for PageRequest {
 }
 
 /// One page of a list, in the contract's shape.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Page<T> {
     pub items: Vec<T>,
     pub total: u64,

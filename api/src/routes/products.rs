@@ -1,0 +1,183 @@
+//! Products: the supplier's drafts, review, and the public listing.
+
+use crate::error::ApiResult;
+use crate::extract::{AuthUser, Json, MaybeUser, QueryMap};
+use crate::state::AppState;
+use actix_web::http::header::ContentType;
+use actix_web::web::Bytes;
+use actix_web::{HttpRequest, HttpResponse, get, patch, post, web};
+use domain::Checker;
+use domain::entities::{product, supplier};
+use domain::services::Page;
+use domain::services::products::{self, NewProduct, ProductPatch, ProductView, ReviewDecision};
+use domain::values::{Delivery, Industry, Stage};
+use search::{ProductQuery, ProductSort};
+use serde::Deserialize;
+
+pub(crate) fn view(state: &AppState, (p, supplier_name): (product::Model, String)) -> ProductView {
+    ProductView::new(p, supplier_name, &state.policy)
+}
+
+pub(crate) fn views(state: &AppState, page: Page<(product::Model, String)>) -> Page<ProductView> {
+    page.map(|row| view(state, row))
+}
+
+fn one(state: &AppState, (p, s): (product::Model, supplier::Model)) -> ProductView {
+    view(state, (p, s.name))
+}
+
+const SORTS: &[&str] = &["relevance", "price_asc", "price_desc", "newest", "deploy_days"];
+
+fn sort_from_code(code: &str) -> Option<ProductSort> {
+    match code {
+        "relevance" => Some(ProductSort::Relevance),
+        "price_asc" => Some(ProductSort::PriceAsc),
+        "price_desc" => Some(ProductSort::PriceDesc),
+        "newest" => Some(ProductSort::Newest),
+        "deploy_days" => Some(ProductSort::DeployDays),
+        _ => None,
+    }
+}
+
+/// Listed products of vetted suppliers, filtered, sorted and paginated.
+#[utoipa::path(tag = "products", params(
+    ("q" = Option<String>, Query), ("industry" = Option<Industry>, Query), ("stage" = Option<Stage>, Query),
+    ("delivery" = Option<Delivery>, Query), ("max_price_fen" = Option<i64>, Query, description = "on the pilot price"),
+    ("max_deploy_days" = Option<i32>, Query), ("ai_powered" = Option<bool>, Query), ("supplier_id" = Option<String>, Query),
+    ("sort" = Option<ProductSort>, Query), ("page" = Option<u64>, Query), ("per_page" = Option<u64>, Query)),
+    responses((status = 200, body = Page<ProductView>), (status = 422, body = crate::error::Problem)))]
+#[get("/products")]
+pub async fn list(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    q: QueryMap,
+) -> ApiResult<HttpResponse> {
+    let mut c = Checker::new();
+    let query = ProductQuery {
+        q: q.text(&mut c, "q", 100),
+        industry: q.code(&mut c, "industry", Industry::from_code, Industry::codes()),
+        stage: q.code(&mut c, "stage", Stage::from_code, Stage::codes()),
+        delivery: q.code(&mut c, "delivery", Delivery::from_code, Delivery::codes()),
+        max_price_fen: q.int(&mut c, "max_price_fen", 0, i64::MAX),
+        max_deploy_days: q
+            .int(&mut c, "max_deploy_days", 1, 3650)
+            .and_then(|d| i32::try_from(d).ok()),
+        ai_powered: q.bool(&mut c, "ai_powered"),
+        supplier_id: q.text(&mut c, "supplier_id", 64),
+        sort: q.code(&mut c, "sort", sort_from_code, SORTS).unwrap_or_default(),
+        page: q.page(&mut c),
+    };
+    c.finish()?;
+    // The listing is public and the same for everyone, so a page can be shared between callers.
+    let key = req.query_string().to_owned();
+    if let Some(body) = state.listing_cache.get(&key) {
+        return Ok(HttpResponse::Ok().content_type(ContentType::json()).body(body));
+    }
+    let page = views(&state, query.run(&state.db).await?);
+    let body = Bytes::from(serde_json::to_vec(&page).map_err(|e| crate::error::ApiError::Unexpected(e.into()))?);
+    state.listing_cache.put(key, body.clone());
+    Ok(HttpResponse::Ok().content_type(ContentType::json()).body(body))
+}
+
+/// A product: anyone if listed; its supplier's members and staff always.
+#[utoipa::path(tag = "products", params(("id" = String, Path)), responses((status = 200, body = ProductView), (status = 404, body = crate::error::Problem)))]
+#[get("/products/{id}")]
+pub async fn get_one(
+    state: web::Data<AppState>,
+    MaybeUser(actor): MaybeUser,
+    id: web::Path<String>,
+) -> ApiResult<HttpResponse> {
+    let row = products::get(&state.db, actor.as_ref(), &id).await?;
+    Ok(HttpResponse::Ok().json(one(&state, row)))
+}
+
+/// A supplier member creates a draft of their supplier.
+#[utoipa::path(tag = "products", request_body = NewProduct, responses((status = 201, body = ProductView), (status = 403, body = crate::error::Problem), (status = 422, body = crate::error::Problem)), security(("bearer" = [])))]
+#[post("/products")]
+pub async fn create(
+    state: web::Data<AppState>,
+    AuthUser(actor): AuthUser,
+    Json(body): Json<NewProduct>,
+) -> ApiResult<HttpResponse> {
+    let row = products::create(&state.db, &actor, body).await?;
+    Ok(HttpResponse::Created().json(one(&state, row)))
+}
+
+/// The owner edits a draft or rejected product.
+#[utoipa::path(tag = "products", params(("id" = String, Path)), request_body = ProductPatch, responses((status = 200, body = ProductView), (status = 403, body = crate::error::Problem), (status = 404, body = crate::error::Problem), (status = 409, body = crate::error::Problem), (status = 422, body = crate::error::Problem)), security(("bearer" = [])))]
+#[patch("/products/{id}")]
+pub async fn update(
+    state: web::Data<AppState>,
+    AuthUser(actor): AuthUser,
+    id: web::Path<String>,
+    Json(body): Json<ProductPatch>,
+) -> ApiResult<HttpResponse> {
+    let row = products::update(&state.db, &actor, &id, body).await?;
+    Ok(HttpResponse::Ok().json(one(&state, row)))
+}
+
+/// The owner submits a draft or rejected product for review.
+#[utoipa::path(tag = "products", params(("id" = String, Path)), responses((status = 200, body = ProductView), (status = 403, body = crate::error::Problem), (status = 404, body = crate::error::Problem), (status = 409, body = crate::error::Problem)), security(("bearer" = [])))]
+#[post("/products/{id}/submit")]
+pub async fn submit(
+    state: web::Data<AppState>,
+    AuthUser(actor): AuthUser,
+    id: web::Path<String>,
+) -> ApiResult<HttpResponse> {
+    let row = products::submit(&state.db, &actor, &id).await?;
+    Ok(HttpResponse::Ok().json(one(&state, row)))
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReviewRequest {
+    pub decision: ReviewDecision,
+    /// Required when rejecting.
+    #[serde(default)]
+    pub comment: String,
+}
+
+/// A reviewer or organiser approves (→ listed) or rejects a submitted product.
+#[utoipa::path(tag = "products", params(("id" = String, Path)), request_body = ReviewRequest, responses((status = 200, body = ProductView), (status = 403, body = crate::error::Problem), (status = 404, body = crate::error::Problem), (status = 409, body = crate::error::Problem), (status = 422, body = crate::error::Problem)), security(("bearer" = [])))]
+#[post("/products/{id}/review")]
+pub async fn review(
+    state: web::Data<AppState>,
+    AuthUser(actor): AuthUser,
+    id: web::Path<String>,
+    Json(body): Json<ReviewRequest>,
+) -> ApiResult<HttpResponse> {
+    let row = products::review(&state.db, &actor, &id, body.decision, &body.comment).await?;
+    state.listing_cache.clear();
+    Ok(HttpResponse::Ok().json(one(&state, row)))
+}
+
+/// The owner or an organiser takes a listed product off the market.
+#[utoipa::path(tag = "products", params(("id" = String, Path)), responses((status = 200, body = ProductView), (status = 403, body = crate::error::Problem), (status = 404, body = crate::error::Problem), (status = 409, body = crate::error::Problem)), security(("bearer" = [])))]
+#[post("/products/{id}/delist")]
+pub async fn delist(
+    state: web::Data<AppState>,
+    AuthUser(actor): AuthUser,
+    id: web::Path<String>,
+) -> ApiResult<HttpResponse> {
+    let row = products::delist(&state.db, &actor, &id).await?;
+    state.listing_cache.clear();
+    Ok(HttpResponse::Ok().json(one(&state, row)))
+}
+
+/// Products waiting for review, oldest first (reviewers and organisers).
+#[utoipa::path(tag = "review", params(("page" = Option<u64>, Query), ("per_page" = Option<u64>, Query)), responses((status = 200, body = Page<ProductView>), (status = 403, body = crate::error::Problem)), security(("bearer" = [])))]
+#[get("/review/products")]
+pub async fn review_queue(
+    state: web::Data<AppState>,
+    AuthUser(actor): AuthUser,
+    q: QueryMap,
+) -> ApiResult<HttpResponse> {
+    if !actor.can_review() {
+        return Err(domain::DomainError::Forbidden.into());
+    }
+    let mut c = Checker::new();
+    let page = q.page(&mut c);
+    c.finish()?;
+    let found = search::listing::review_queue(&state.db, page).await?;
+    Ok(HttpResponse::Ok().json(views(&state, found)))
+}

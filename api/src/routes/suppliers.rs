@@ -1,0 +1,116 @@
+//! Suppliers, their vetting, and their catalogues.
+
+use crate::error::ApiResult;
+use crate::extract::{AuthUser, Json, MaybeUser, QueryMap};
+use crate::routes::products::views;
+use crate::state::AppState;
+use actix_web::{HttpResponse, get, post, web};
+use domain::Checker;
+use domain::lifecycle::VettingDecision;
+use domain::services::bundles::BundleView;
+use domain::services::products::ProductView;
+use domain::services::suppliers::{self, SupplierView};
+use domain::services::{Actor, Page};
+use domain::values::SupplierStatus;
+use search::BundleQuery;
+use serde::Deserialize;
+
+/// Vetted suppliers for everyone; organisers and reviewers see all and may filter by `status`.
+#[utoipa::path(tag = "suppliers", params(("status" = Option<SupplierStatus>, Query), ("page" = Option<u64>, Query), ("per_page" = Option<u64>, Query)),
+    responses((status = 200, body = Page<SupplierView>), (status = 403, body = crate::error::Problem), (status = 422, body = crate::error::Problem)))]
+#[get("/suppliers")]
+pub async fn list(
+    state: web::Data<AppState>,
+    MaybeUser(actor): MaybeUser,
+    q: QueryMap,
+) -> ApiResult<HttpResponse> {
+    let mut c = Checker::new();
+    let status = q.code(&mut c, "status", SupplierStatus::from_code, SupplierStatus::codes());
+    let page = q.page(&mut c);
+    c.finish()?;
+    let found = suppliers::list(&state.db, actor.as_ref(), status, page).await?;
+    Ok(HttpResponse::Ok().json(found.map(SupplierView::from)))
+}
+
+/// A supplier: anyone if vetted; its own members and staff always.
+#[utoipa::path(tag = "suppliers", params(("id" = String, Path)), responses((status = 200, body = SupplierView), (status = 404, body = crate::error::Problem)))]
+#[get("/suppliers/{id}")]
+pub async fn get_one(
+    state: web::Data<AppState>,
+    MaybeUser(actor): MaybeUser,
+    id: web::Path<String>,
+) -> ApiResult<HttpResponse> {
+    let s = suppliers::get(&state.db, actor.as_ref(), &id).await?;
+    Ok(HttpResponse::Ok().json(SupplierView::from(s)))
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct VettingRequest {
+    pub decision: VettingDecision,
+    #[serde(default)]
+    pub reason: String,
+}
+
+/// An organiser approves, suspends, reinstates or removes a supplier. Suspension unlists its
+/// products and bundles from every public list at once; reinstatement brings them back.
+#[utoipa::path(tag = "suppliers", params(("id" = String, Path)), request_body = VettingRequest,
+    responses((status = 200, body = SupplierView), (status = 403, body = crate::error::Problem), (status = 404, body = crate::error::Problem), (status = 409, body = crate::error::Problem), (status = 422, body = crate::error::Problem)), security(("bearer" = [])))]
+#[post("/suppliers/{id}/vetting")]
+pub async fn vetting(
+    state: web::Data<AppState>,
+    AuthUser(actor): AuthUser,
+    id: web::Path<String>,
+    Json(body): Json<VettingRequest>,
+) -> ApiResult<HttpResponse> {
+    let s = suppliers::vet(&state.db, &actor, &id, body.decision, &body.reason).await?;
+    state.listing_cache.clear();
+    Ok(HttpResponse::Ok().json(SupplierView::from(s)))
+}
+
+fn insider(actor: Option<&Actor>, supplier_id: &str) -> bool {
+    actor.is_some_and(|a| a.can_review() || a.is_supplier_member(supplier_id))
+}
+
+/// A supplier's products: all statuses for its members and staff, listed ones for others.
+#[utoipa::path(tag = "suppliers", params(("id" = String, Path), ("page" = Option<u64>, Query), ("per_page" = Option<u64>, Query)),
+    responses((status = 200, body = Page<ProductView>), (status = 404, body = crate::error::Problem)))]
+#[get("/suppliers/{id}/products")]
+pub async fn products(
+    state: web::Data<AppState>,
+    MaybeUser(actor): MaybeUser,
+    id: web::Path<String>,
+    q: QueryMap,
+) -> ApiResult<HttpResponse> {
+    let mut c = Checker::new();
+    let page = q.page(&mut c);
+    c.finish()?;
+    let s = suppliers::get(&state.db, actor.as_ref(), &id).await?;
+    let include_unlisted = insider(actor.as_ref(), &s.id);
+    let found = search::listing::supplier_products(&state.db, &s, include_unlisted, page).await?;
+    Ok(HttpResponse::Ok().json(views(&state, found)))
+}
+
+/// A supplier's bundles: all statuses for its members and staff, public ones for others.
+#[utoipa::path(tag = "suppliers", params(("id" = String, Path), ("page" = Option<u64>, Query), ("per_page" = Option<u64>, Query)),
+    responses((status = 200, body = Page<BundleView>), (status = 404, body = crate::error::Problem)))]
+#[get("/suppliers/{id}/bundles")]
+pub async fn bundles(
+    state: web::Data<AppState>,
+    MaybeUser(actor): MaybeUser,
+    id: web::Path<String>,
+    q: QueryMap,
+) -> ApiResult<HttpResponse> {
+    let mut c = Checker::new();
+    let page = q.page(&mut c);
+    c.finish()?;
+    let s = suppliers::get(&state.db, actor.as_ref(), &id).await?;
+    let query = BundleQuery {
+        supplier_id: Some(s.id.clone()),
+        all_statuses: insider(actor.as_ref(), &s.id),
+        page,
+        ..BundleQuery::default()
+    };
+    let found = query.run(&state.db).await?;
+    Ok(HttpResponse::Ok().json(found.map(BundleView::from)))
+}

@@ -1,0 +1,163 @@
+//! Typed settings, loaded once: defaults (the embedded mode) → optional TOML file
+//! (`CONFIG_FILE`) → environment variables. A bad value is a start-up error naming the variable.
+
+use domain::xkqz::XkqzPolicy;
+use figment::Figment;
+use figment::providers::{Env, Format, Toml};
+use secrecy::{ExposeSecret, SecretString};
+use serde::Deserialize;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+/// The variables this service reads (besides `XKQZ_*`, `CONFIG_FILE` and `RUST_LOG`).
+const VARIABLES: &[&str] = &[
+    "BIND_ADDR",
+    "DATA_DIR",
+    "DATABASE_URL",
+    "JWT_SECRET",
+    "JWT_ISSUER",
+    "JWT_AUDIENCE",
+    "ACCESS_TOKEN_TTL_SECS",
+    "REFRESH_TOKEN_TTL_DAYS",
+    "BOOTSTRAP_ORGANISER_EMAIL",
+    "BOOTSTRAP_ORGANISER_PASSWORD",
+    "AUTH_RATE_LIMIT",
+    "MAX_BODY_BYTES",
+    "DB_MAX_CONNECTIONS",
+    "QUERY_TIMEOUT_SECS",
+    "REQUEST_TIMEOUT_SECS",
+    "LISTING_CACHE_MS",
+];
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Settings {
+    pub bind_addr: SocketAddr,
+    pub data_dir: PathBuf,
+    pub database_url: Option<SecretString>,
+    pub jwt_secret: Option<SecretString>,
+    pub jwt_issuer: String,
+    pub jwt_audience: String,
+    pub access_token_ttl_secs: u64,
+    pub refresh_token_ttl_days: u32,
+    pub bootstrap_organiser_email: Option<String>,
+    pub bootstrap_organiser_password: Option<SecretString>,
+    /// Attempts per minute per client address and per account; 0 = off.
+    pub auth_rate_limit: u32,
+    pub max_body_bytes: usize,
+    pub db_max_connections: u32,
+    pub query_timeout_secs: u64,
+    pub request_timeout_secs: u64,
+    /// How long a public listing page may be served from memory (0 = never).
+    pub listing_cache_ms: u64,
+    pub xkqz: XkqzPolicy,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            bind_addr: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            data_dir: PathBuf::from("./data"),
+            database_url: None,
+            jwt_secret: None,
+            jwt_issuer: "sme-marketplace".into(),
+            jwt_audience: "sme-marketplace-api".into(),
+            access_token_ttl_secs: 900,
+            refresh_token_ttl_days: 30,
+            bootstrap_organiser_email: None,
+            bootstrap_organiser_password: None,
+            auth_rate_limit: 10,
+            max_body_bytes: 256 * 1024,
+            db_max_connections: 16,
+            query_timeout_secs: 5,
+            request_timeout_secs: 10,
+            listing_cache_ms: 1000,
+            xkqz: XkqzPolicy::default(),
+        }
+    }
+}
+
+/// A start-up configuration problem, naming the variable.
+#[derive(Debug, thiserror::Error)]
+#[error("configuration error: {0}")]
+pub struct SettingsError(pub String);
+
+impl Settings {
+    /// Loads from `CONFIG_FILE` (if set) and the environment.
+    ///
+    /// # Errors
+    /// A message naming the variable whose value is missing or malformed.
+    pub fn load() -> Result<Self, SettingsError> {
+        let mut fig = Figment::new();
+        if let Ok(path) = std::env::var("CONFIG_FILE") {
+            if !std::path::Path::new(&path).exists() {
+                return Err(SettingsError(format!("CONFIG_FILE: no file at {path}")));
+            }
+            fig = fig.merge(Toml::file(path));
+        }
+        fig = fig
+            .merge(Env::raw().only(VARIABLES).map(|k| k.as_str().to_lowercase().into()))
+            .merge(
+                Env::prefixed("XKQZ_").map(|k| format!("xkqz.{}", k.as_str().to_lowercase()).into()),
+            );
+        let s: Self = fig.extract().map_err(|e| {
+            let var = if e.path.is_empty() {
+                "configuration".to_owned()
+            } else if e.path.first().is_some_and(|p| p == "xkqz") {
+                format!("XKQZ_{}", e.path[1..].join("_").to_uppercase())
+            } else {
+                e.path.join("_").to_uppercase()
+            };
+            SettingsError(format!("{var}: {}", e.kind))
+        })?;
+        s.check()?;
+        Ok(s)
+    }
+
+    fn check(&self) -> Result<(), SettingsError> {
+        if self.access_token_ttl_secs == 0 {
+            return Err(SettingsError("ACCESS_TOKEN_TTL_SECS: must be at least 1".into()));
+        }
+        if self.db_max_connections == 0 {
+            return Err(SettingsError("DB_MAX_CONNECTIONS: must be at least 1".into()));
+        }
+        if let Some(s) = &self.jwt_secret {
+            if s.expose_secret().len() < 32 {
+                return Err(SettingsError("JWT_SECRET: must be at least 32 characters".into()));
+            }
+        }
+        if self.is_postgres() && self.jwt_secret.is_none() {
+            return Err(SettingsError(
+                "JWT_SECRET: required with PostgreSQL (replicas must share it)".into(),
+            ));
+        }
+        if let Some(url) = &self.database_url {
+            let u = url.expose_secret();
+            if !(u.starts_with("sqlite:") || u.starts_with("postgres://") || u.starts_with("postgresql://")) {
+                return Err(SettingsError(
+                    "DATABASE_URL: must start with sqlite:, postgres:// or postgresql://".into(),
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    #[must_use]
+    pub fn is_postgres(&self) -> bool {
+        self.database_url
+            .as_ref()
+            .is_some_and(|u| u.expose_secret().starts_with("postgres"))
+    }
+
+    /// The database to use: `DATABASE_URL`, or a SQLite file under `DATA_DIR`.
+    #[must_use]
+    pub fn database_url(&self) -> String {
+        match &self.database_url {
+            Some(u) => u.expose_secret().to_owned(),
+            None => format!(
+                "sqlite://{}?mode=rwc",
+                self.data_dir.join("marketplace.db").display()
+            ),
+        }
+    }
+}

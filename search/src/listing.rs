@@ -1,0 +1,259 @@
+//! The public listing, served from the database.
+
+use crate::SearchError;
+use domain::entities::{bundle, product, product_industry, product_stage, supplier};
+use domain::services::bundles::{BundleWithProducts, with_products};
+use domain::services::{Page, PageRequest};
+use domain::values::{Delivery, Industry, ListingStatus, Stage, SupplierStatus};
+use sea_orm::sea_query::{Alias, Expr, ExprTrait, LikeExpr, Query};
+use sea_orm::{
+    ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+    QuerySelect, Select,
+};
+
+/// How to order the listing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ProductSort {
+    /// Best text match first; without `q`, the newest first.
+    #[default]
+    Relevance,
+    PriceAsc,
+    PriceDesc,
+    Newest,
+    DeployDays,
+}
+
+/// A public product query; every field is a filter that must hold.
+#[derive(Debug, Clone, Default)]
+pub struct ProductQuery {
+    pub q: Option<String>,
+    pub industry: Option<Industry>,
+    pub stage: Option<Stage>,
+    pub delivery: Option<Delivery>,
+    /// On the pilot price.
+    pub max_price_fen: Option<i64>,
+    pub max_deploy_days: Option<i32>,
+    pub ai_powered: Option<bool>,
+    pub supplier_id: Option<String>,
+    pub sort: ProductSort,
+    pub page: PageRequest,
+}
+
+/// Products of vetted suppliers in `status`.
+fn of_vetted(status: ListingStatus) -> Select<product::Entity> {
+    product::Entity::find()
+        .inner_join(supplier::Entity)
+        .filter(product::Column::Status.eq(status))
+        .filter(supplier::Column::Status.eq(SupplierStatus::Vetted))
+}
+
+fn escape_like(s: &str) -> String {
+    s.replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_")
+}
+
+impl ProductQuery {
+    fn select(&self) -> Select<product::Entity> {
+        let mut s = of_vetted(ListingStatus::Listed);
+        if let Some(i) = self.industry {
+            s = s.filter(
+                product::Column::Id.in_subquery(
+                    Query::select()
+                        .column(product_industry::Column::ProductId)
+                        .from(product_industry::Entity)
+                        .and_where(product_industry::Column::Industry.eq(i))
+                        .to_owned(),
+                ),
+            );
+        }
+        if let Some(st) = self.stage {
+            s = s.filter(
+                product::Column::Id.in_subquery(
+                    Query::select()
+                        .column(product_stage::Column::ProductId)
+                        .from(product_stage::Entity)
+                        .and_where(product_stage::Column::Stage.eq(st))
+                        .to_owned(),
+                ),
+            );
+        }
+        if let Some(d) = self.delivery {
+            s = s.filter(product::Column::Delivery.eq(d));
+        }
+        if let Some(p) = self.max_price_fen {
+            s = s.filter(product::Column::PilotPriceFen.lte(p));
+        }
+        if let Some(d) = self.max_deploy_days {
+            s = s.filter(product::Column::DeployDays.lte(d));
+        }
+        if let Some(a) = self.ai_powered {
+            s = s.filter(product::Column::AiPowered.eq(a));
+        }
+        if let Some(id) = &self.supplier_id {
+            s = s.filter(product::Column::SupplierId.eq(id.clone()));
+        }
+        if let Some(q) = self.q.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
+            let pattern = format!("%{}%", escape_like(q));
+            let like = || LikeExpr::new(pattern.clone()).escape('\\');
+            s = s.filter(
+                Condition::any()
+                    .add(Expr::col((product::Entity, product::Column::Name)).like(like()))
+                    .add(Expr::col((product::Entity, product::Column::Summary)).like(like()))
+                    // Tags are JSON (jsonb on PostgreSQL): compare their text.
+                    .add(
+                        Expr::col((product::Entity, product::Column::Tags))
+                            .cast_as(Alias::new("text"))
+                            .like(like()),
+                    ),
+            );
+        }
+        match self.sort {
+            ProductSort::PriceAsc => s.order_by_asc(product::Column::PilotPriceFen),
+            ProductSort::PriceDesc => s.order_by_desc(product::Column::PilotPriceFen),
+            ProductSort::DeployDays => s.order_by_asc(product::Column::DeployDays),
+            ProductSort::Newest | ProductSort::Relevance => {
+                s.order_by_desc(product::Column::CreatedAt)
+            }
+        }
+        .order_by_asc(product::Column::Id)
+    }
+
+    /// Runs the query.
+    ///
+    /// # Errors
+    /// Database errors.
+    pub async fn run<C: ConnectionTrait>(
+        &self,
+        db: &C,
+    ) -> Result<Page<(product::Model, String)>, SearchError> {
+        let select = self.select();
+        let total = select.clone().count(db).await?;
+        let rows = select
+            .select_also(supplier::Entity)
+            .offset(self.page.offset())
+            .limit(self.page.per_page)
+            .all(db)
+            .await?;
+        let items = rows
+            .into_iter()
+            .map(|(p, s)| (p, s.map(|s| s.name).unwrap_or_default()))
+            .collect();
+        Ok(Page::new(items, total, self.page))
+    }
+}
+
+/// One supplier's products: all of them for its members and staff, listed ones for others.
+///
+/// # Errors
+/// Database errors.
+pub async fn supplier_products<C: ConnectionTrait>(
+    db: &C,
+    supplier: &supplier::Model,
+    include_unlisted: bool,
+    page: PageRequest,
+) -> Result<Page<(product::Model, String)>, SearchError> {
+    let mut s = product::Entity::find().filter(product::Column::SupplierId.eq(supplier.id.clone()));
+    if !include_unlisted {
+        s = s.filter(product::Column::Status.eq(ListingStatus::Listed));
+    }
+    let total = s.clone().count(db).await?;
+    let items = s
+        .order_by_desc(product::Column::UpdatedAt)
+        .order_by_asc(product::Column::Id)
+        .offset(page.offset())
+        .limit(page.per_page)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|p| (p, supplier.name.clone()))
+        .collect();
+    Ok(Page::new(items, total, page))
+}
+
+/// Products waiting for review, oldest first (first come, first reviewed).
+///
+/// # Errors
+/// Database errors.
+pub async fn review_queue<C: ConnectionTrait>(
+    db: &C,
+    page: PageRequest,
+) -> Result<Page<(product::Model, String)>, SearchError> {
+    let s = product::Entity::find()
+        .filter(product::Column::Status.eq(ListingStatus::Submitted));
+    let total = s.clone().count(db).await?;
+    let items = s
+        .find_also_related(supplier::Entity)
+        .order_by_asc(product::Column::UpdatedAt)
+        .order_by_asc(product::Column::Id)
+        .offset(page.offset())
+        .limit(page.per_page)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|(p, s)| (p, s.map(|s| s.name).unwrap_or_default()))
+        .collect();
+    Ok(Page::new(items, total, page))
+}
+
+/// A bundle query: public lists, one supplier's list, or the review queue.
+#[derive(Debug, Clone, Default)]
+pub struct BundleQuery {
+    pub industry: Option<Industry>,
+    pub supplier_id: Option<String>,
+    /// `None`: publicly visible bundles only. `Some(s)`: every bundle in status `s`
+    /// (for staff and owners; the caller checks who may ask).
+    pub status: Option<ListingStatus>,
+    /// With `supplier_id`: every status (the owner's own view).
+    pub all_statuses: bool,
+    pub page: PageRequest,
+}
+
+/// A bundle is public when it is listed, its seller is vetted and each product is listed by a
+/// vetted supplier. Raw SQL because the condition spans three tables; it is portable.
+const ALL_PRODUCTS_PUBLIC: &str = "NOT EXISTS (SELECT 1 FROM bundle_products bp \
+     JOIN products p ON p.id = bp.product_id JOIN suppliers ps ON ps.id = p.supplier_id \
+     WHERE bp.bundle_id = bundles.id AND (p.status <> 'listed' OR ps.status <> 'vetted'))";
+
+impl BundleQuery {
+    /// # Errors
+    /// Database errors.
+    pub async fn run<C: ConnectionTrait>(
+        &self,
+        db: &C,
+    ) -> Result<Page<BundleWithProducts>, SearchError> {
+        let mut s = bundle::Entity::find();
+        if let Some(id) = &self.supplier_id {
+            s = s.filter(bundle::Column::SupplierId.eq(id.clone()));
+        }
+        if let Some(i) = self.industry {
+            s = s.filter(bundle::Column::Industry.eq(i));
+        }
+        match (self.status, self.all_statuses) {
+            (_, true) => {}
+            (Some(st), false) => s = s.filter(bundle::Column::Status.eq(st)),
+            (None, false) => {
+                s = s
+                    .inner_join(supplier::Entity)
+                    .filter(bundle::Column::Status.eq(ListingStatus::Listed))
+                    .filter(supplier::Column::Status.eq(SupplierStatus::Vetted))
+                    .filter(Expr::cust(ALL_PRODUCTS_PUBLIC));
+            }
+        }
+        let total = s.clone().count(db).await?;
+        let rows = s
+            .select_also(supplier::Entity)
+            .order_by_desc(bundle::Column::UpdatedAt)
+            .order_by_asc(bundle::Column::Id)
+            .offset(self.page.offset())
+            .limit(self.page.per_page)
+            .all(db)
+            .await?;
+        let bundles = rows
+            .into_iter()
+            .map(|(b, s)| (b, s.map(|s| s.name).unwrap_or_default()))
+            .collect();
+        Ok(Page::new(with_products(db, bundles).await?, total, self.page))
+    }
+}
