@@ -34,14 +34,36 @@ pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
             let path = e.path().to_string();
             let inner = e.into_inner();
             match inner.classify() {
-                serde_json::error::Category::Data => {
-                    let field = if path == "." { "body".to_owned() } else { path };
-                    Err(field_error(&field, describe(&inner)))
-                }
+                serde_json::error::Category::Data => Err(data_error("", &path, &inner)),
                 _ => Err(ApiError::BadRequest(format!("JSON 格式错误：{inner}"))),
             }
         }
     }
+}
+
+/// A 422 naming the field at `path` (below `prefix`); a missing field is named itself rather
+/// than its parent object.
+pub fn data_error(prefix: &str, path: &str, e: &serde_json::Error) -> ApiError {
+    let msg = e.to_string();
+    let mut parts: Vec<String> = Vec::new();
+    if !prefix.is_empty() {
+        parts.push(prefix.to_owned());
+    }
+    if path != "." && !path.is_empty() {
+        parts.push(path.to_owned());
+    }
+    if let Some(missing) = msg
+        .strip_prefix("missing field `")
+        .and_then(|rest| rest.split('`').next())
+    {
+        parts.push(missing.to_owned());
+    }
+    let field = if parts.is_empty() {
+        "body".to_owned()
+    } else {
+        parts.join(".")
+    };
+    field_error(&field, describe(e))
 }
 
 /// A reader-friendly message from serde's, without the line/column noise.

@@ -66,12 +66,7 @@ fn client_ip(req: &HttpRequest) -> Option<std::net::IpAddr> {
 fn organisation<T: serde::de::DeserializeOwned>(v: serde_json::Value) -> ApiResult<T> {
     serde_path_to_error::deserialize(v).map_err(|e| {
         let path = e.path().to_string();
-        let field = if path == "." {
-            "organisation".to_owned()
-        } else {
-            format!("organisation.{path}")
-        };
-        field_error(&field, e.into_inner().to_string())
+        crate::extract::json::data_error("organisation", &path, e.inner())
     })
 }
 

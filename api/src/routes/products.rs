@@ -49,6 +49,8 @@ fn sort_from_code(code: &str) -> Option<ProductSort> {
 #[get("/products")]
 pub async fn list(
     state: web::Data<AppState>,
+    // Checked, not used: a client sending a bad token should hear about it.
+    _user: MaybeUser,
     req: HttpRequest,
     q: QueryMap,
 ) -> ApiResult<HttpResponse> {

@@ -1,1 +1,12 @@
-fn main(){}
+//! End-to-end tests through HTTP against the real server, on SQLite always and on PostgreSQL
+//! when `TEST_DATABASE_URL` is set. One test binary (faster links), one module per area.
+
+mod helpers;
+
+mod accounts;
+mod bundles;
+mod enterprises;
+mod operations;
+mod products;
+mod security;
+mod validation;
