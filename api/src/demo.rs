@@ -89,7 +89,9 @@ pub async fn load(db: &DatabaseConnection) -> anyhow::Result<DemoSummary> {
                 let mut supplier_ids: HashMap<String, Option<String>> = HashMap::new();
                 for d in catalogue.suppliers {
                     let exists = supplier::Entity::find()
-                        .filter(supplier::Column::CreditCode.eq(d.supplier.credit_code.to_uppercase()))
+                        .filter(
+                            supplier::Column::CreditCode.eq(d.supplier.credit_code.to_uppercase()),
+                        )
                         .one(txn)
                         .await?;
                     if let Some(existing) = exists {
@@ -103,7 +105,16 @@ pub async fn load(db: &DatabaseConnection) -> anyhow::Result<DemoSummary> {
                     let mut m = d.supplier.into_active_model("")?;
                     m.status = Set(SupplierStatus::Vetted);
                     let created = suppliers::insert(txn, m).await?;
-                    add_login(txn, &login, &hash, &created.name, Role::Supplier, &created.id, &mut s).await?;
+                    add_login(
+                        txn,
+                        &login,
+                        &hash,
+                        &created.name,
+                        Role::Supplier,
+                        &created.id,
+                        &mut s,
+                    )
+                    .await?;
                     supplier_ids.insert(d.key, Some(created.id));
                     s.suppliers += 1;
                 }
@@ -139,9 +150,19 @@ pub async fn load(db: &DatabaseConnection) -> anyhow::Result<DemoSummary> {
                     }
                     let login = d.enterprise.contact_email.clone();
                     let industry = d.enterprise.industry;
-                    let created = enterprises::insert(txn, d.enterprise.into_active_model("")?).await?;
+                    let created =
+                        enterprises::insert(txn, d.enterprise.into_active_model("")?).await?;
                     let name = format!("{}（{}）", created.contact_name, industry_label(industry));
-                    add_login(txn, &login, &hash, &name, Role::Enterprise, &created.id, &mut s).await?;
+                    add_login(
+                        txn,
+                        &login,
+                        &hash,
+                        &name,
+                        Role::Enterprise,
+                        &created.id,
+                        &mut s,
+                    )
+                    .await?;
                     s.enterprises += 1;
                 }
                 Ok(s)
@@ -169,8 +190,15 @@ async fn add_login<C: sea_orm::ConnectionTrait>(
     let email = Email::parse(email).map_err(DomainError::Internal)?;
     if accounts::find_by_email(db, &email).await?.is_none() {
         let name: String = display_name.chars().take(60).collect();
-        accounts::insert_user(db, &email, hash.to_owned(), name, role, Some(org_id.to_owned()))
-            .await?;
+        accounts::insert_user(
+            db,
+            &email,
+            hash.to_owned(),
+            name,
+            role,
+            Some(org_id.to_owned()),
+        )
+        .await?;
     }
     if s.logins.iter().all(|(r, _)| *r != role) {
         s.logins.push((role, email.as_str().to_owned()));

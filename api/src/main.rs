@@ -6,7 +6,10 @@ use migration::{Migrator, MigratorTrait};
 use std::process::ExitCode;
 
 #[derive(Parser)]
-#[command(name = "api", about = "中小企业数字化转型服务平台 — marketplace server")]
+#[command(
+    name = "api",
+    about = "中小企业数字化转型服务平台 — marketplace server"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Option<Command>,

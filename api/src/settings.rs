@@ -96,9 +96,14 @@ impl Settings {
             fig = fig.merge(Toml::file(path));
         }
         fig = fig
-            .merge(Env::raw().only(VARIABLES).map(|k| k.as_str().to_lowercase().into()))
             .merge(
-                Env::prefixed("XKQZ_").map(|k| format!("xkqz.{}", k.as_str().to_lowercase()).into()),
+                Env::raw()
+                    .only(VARIABLES)
+                    .map(|k| k.as_str().to_lowercase().into()),
+            )
+            .merge(
+                Env::prefixed("XKQZ_")
+                    .map(|k| format!("xkqz.{}", k.as_str().to_lowercase()).into()),
             );
         let s: Self = fig.extract().map_err(|e| {
             let var = if e.path.is_empty() {
@@ -116,15 +121,21 @@ impl Settings {
 
     fn check(&self) -> Result<(), SettingsError> {
         if self.access_token_ttl_secs == 0 {
-            return Err(SettingsError("ACCESS_TOKEN_TTL_SECS: must be at least 1".into()));
+            return Err(SettingsError(
+                "ACCESS_TOKEN_TTL_SECS: must be at least 1".into(),
+            ));
         }
         if self.db_max_connections == 0 {
-            return Err(SettingsError("DB_MAX_CONNECTIONS: must be at least 1".into()));
+            return Err(SettingsError(
+                "DB_MAX_CONNECTIONS: must be at least 1".into(),
+            ));
         }
-        if let Some(s) = &self.jwt_secret {
-            if s.expose_secret().len() < 32 {
-                return Err(SettingsError("JWT_SECRET: must be at least 32 characters".into()));
-            }
+        if let Some(s) = &self.jwt_secret
+            && s.expose_secret().len() < 32
+        {
+            return Err(SettingsError(
+                "JWT_SECRET: must be at least 32 characters".into(),
+            ));
         }
         if self.is_postgres() && self.jwt_secret.is_none() {
             return Err(SettingsError(
@@ -133,7 +144,10 @@ impl Settings {
         }
         if let Some(url) = &self.database_url {
             let u = url.expose_secret();
-            if !(u.starts_with("sqlite:") || u.starts_with("postgres://") || u.starts_with("postgresql://")) {
+            if !(u.starts_with("sqlite:")
+                || u.starts_with("postgres://")
+                || u.starts_with("postgresql://"))
+            {
                 return Err(SettingsError(
                     "DATABASE_URL: must start with sqlite:, postgres:// or postgresql://".into(),
                 ));

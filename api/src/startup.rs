@@ -33,7 +33,9 @@ impl Application {
     /// Any start-up failure, with context naming what failed.
     pub async fn build(settings: Settings, demo_data: bool) -> anyhow::Result<Self> {
         let db = connect(&settings).await?;
-        Migrator::up(&db, None).await.context("running migrations")?;
+        Migrator::up(&db, None)
+            .await
+            .context("running migrations")?;
         if let (Some(email), Some(password)) = (
             &settings.bootstrap_organiser_email,
             &settings.bootstrap_organiser_password,
@@ -106,9 +108,8 @@ impl Application {
 /// When the database cannot be reached or the data directory cannot be made.
 pub async fn connect(settings: &Settings) -> anyhow::Result<DatabaseConnection> {
     if !settings.is_postgres() {
-        std::fs::create_dir_all(&settings.data_dir).with_context(|| {
-            format!("DATA_DIR: cannot create {}", settings.data_dir.display())
-        })?;
+        std::fs::create_dir_all(&settings.data_dir)
+            .with_context(|| format!("DATA_DIR: cannot create {}", settings.data_dir.display()))?;
     }
     let query_timeout = Duration::from_secs(settings.query_timeout_secs);
     let mut opts = ConnectOptions::new(settings.database_url());
@@ -138,10 +139,10 @@ fn jwt_secret(settings: &Settings) -> anyhow::Result<Vec<u8>> {
         return Ok(s.expose_secret().as_bytes().to_vec());
     }
     let path = settings.data_dir.join("jwt_secret");
-    if let Ok(existing) = std::fs::read_to_string(&path) {
-        if existing.trim().len() >= 32 {
-            return Ok(existing.trim().as_bytes().to_vec());
-        }
+    if let Ok(existing) = std::fs::read_to_string(&path)
+        && existing.trim().len() >= 32
+    {
+        return Ok(existing.trim().as_bytes().to_vec());
     }
     let mut bytes = [0u8; 32];
     rand::rngs::OsRng.fill_bytes(&mut bytes);
@@ -174,8 +175,15 @@ pub async fn ensure_organiser(
     }
     let pw = password.to_owned();
     let hash = tokio::task::spawn_blocking(move || passwords::hash_password(&pw)).await??;
-    accounts::insert_user(db, &email, hash, "主管部门管理员".into(), Role::Organiser, None)
-        .await?;
+    accounts::insert_user(
+        db,
+        &email,
+        hash,
+        "主管部门管理员".into(),
+        Role::Organiser,
+        None,
+    )
+    .await?;
     tracing::info!(email = email.as_str(), "organiser created");
     Ok(true)
 }

@@ -45,11 +45,7 @@ impl ListingStatus {
         next.ok_or_else(|| {
             DomainError::conflict(
                 "invalid_state",
-                format!(
-                    "当前状态为“{}”，不能{}",
-                    self.label_zh(),
-                    action.verb_zh()
-                ),
+                format!("当前状态为“{}”，不能{}", self.label_zh(), action.verb_zh()),
             )
         })
     }

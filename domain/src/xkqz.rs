@@ -123,25 +123,136 @@ mod tests {
         let general = [Industry::General];
         let one = [Stage::Manufacturing];
         let three = [Stage::Manufacturing, Stage::Supply, Stage::Sales];
-        let all = |small, fast, light, precise| Xkqz { small, fast, light, precise };
+        let all = |small, fast, light, precise| Xkqz {
+            small,
+            fast,
+            light,
+            precise,
+        };
 
         let cases: Vec<(&str, XkqzFacts<'_>, Xkqz)> = vec![
-            ("typical SaaS tool", facts(&pcb, &one), all(true, true, true, true)),
-            ("20 万 a year is still small", XkqzFacts { pilot_price_fen: 20_000_000, ..facts(&pcb, &one) }, all(true, true, true, true)),
-            ("one fen over is not", XkqzFacts { pilot_price_fen: 20_000_001, ..facts(&pcb, &one) }, all(false, true, true, true)),
-            ("monthly price is annualised", XkqzFacts { pilot_price_fen: 2_000_000, price_unit: PriceUnit::PerMonth, ..facts(&pcb, &one) }, all(false, true, true, true)),
-            ("per-user price times 20 users", XkqzFacts { pilot_price_fen: 1_000_000, price_unit: PriceUnit::PerUserYear, ..facts(&pcb, &one) }, all(true, true, true, true)),
-            ("per-user price over the line", XkqzFacts { pilot_price_fen: 1_000_001, price_unit: PriceUnit::PerUserYear, ..facts(&pcb, &one) }, all(false, true, true, true)),
-            ("30 days is fast", XkqzFacts { deploy_days: 30, ..facts(&pcb, &one) }, all(true, true, true, true)),
-            ("31 days is not", XkqzFacts { deploy_days: 31, ..facts(&pcb, &one) }, all(true, false, true, true)),
-            ("quick on-premise is light", XkqzFacts { delivery: Delivery::OnPremise, deploy_days: 15, ..facts(&pcb, &one) }, all(true, true, true, true)),
-            ("slow hardware is not light", XkqzFacts { delivery: Delivery::Hardware, deploy_days: 16, ..facts(&pcb, &one) }, all(true, true, false, true)),
-            ("three stages are not precise", facts(&pcb, &three), all(true, true, true, false)),
-            ("no stages are not precise", facts(&pcb, &[]), all(true, true, true, false)),
-            ("too few cases", XkqzFacts { reference_cases: 2, ..facts(&pcb, &one) }, all(true, true, true, false)),
-            ("general needs 20 cases", facts(&general, &one), all(true, true, true, false)),
-            ("general with 20 cases", XkqzFacts { reference_cases: 20, ..facts(&general, &one) }, all(true, true, true, true)),
-            ("huge price saturates", XkqzFacts { pilot_price_fen: i64::MAX, price_unit: PriceUnit::PerUserYear, ..facts(&pcb, &one) }, all(false, true, true, true)),
+            (
+                "typical SaaS tool",
+                facts(&pcb, &one),
+                all(true, true, true, true),
+            ),
+            (
+                "20 万 a year is still small",
+                XkqzFacts {
+                    pilot_price_fen: 20_000_000,
+                    ..facts(&pcb, &one)
+                },
+                all(true, true, true, true),
+            ),
+            (
+                "one fen over is not",
+                XkqzFacts {
+                    pilot_price_fen: 20_000_001,
+                    ..facts(&pcb, &one)
+                },
+                all(false, true, true, true),
+            ),
+            (
+                "monthly price is annualised",
+                XkqzFacts {
+                    pilot_price_fen: 2_000_000,
+                    price_unit: PriceUnit::PerMonth,
+                    ..facts(&pcb, &one)
+                },
+                all(false, true, true, true),
+            ),
+            (
+                "per-user price times 20 users",
+                XkqzFacts {
+                    pilot_price_fen: 1_000_000,
+                    price_unit: PriceUnit::PerUserYear,
+                    ..facts(&pcb, &one)
+                },
+                all(true, true, true, true),
+            ),
+            (
+                "per-user price over the line",
+                XkqzFacts {
+                    pilot_price_fen: 1_000_001,
+                    price_unit: PriceUnit::PerUserYear,
+                    ..facts(&pcb, &one)
+                },
+                all(false, true, true, true),
+            ),
+            (
+                "30 days is fast",
+                XkqzFacts {
+                    deploy_days: 30,
+                    ..facts(&pcb, &one)
+                },
+                all(true, true, true, true),
+            ),
+            (
+                "31 days is not",
+                XkqzFacts {
+                    deploy_days: 31,
+                    ..facts(&pcb, &one)
+                },
+                all(true, false, true, true),
+            ),
+            (
+                "quick on-premise is light",
+                XkqzFacts {
+                    delivery: Delivery::OnPremise,
+                    deploy_days: 15,
+                    ..facts(&pcb, &one)
+                },
+                all(true, true, true, true),
+            ),
+            (
+                "slow hardware is not light",
+                XkqzFacts {
+                    delivery: Delivery::Hardware,
+                    deploy_days: 16,
+                    ..facts(&pcb, &one)
+                },
+                all(true, true, false, true),
+            ),
+            (
+                "three stages are not precise",
+                facts(&pcb, &three),
+                all(true, true, true, false),
+            ),
+            (
+                "no stages are not precise",
+                facts(&pcb, &[]),
+                all(true, true, true, false),
+            ),
+            (
+                "too few cases",
+                XkqzFacts {
+                    reference_cases: 2,
+                    ..facts(&pcb, &one)
+                },
+                all(true, true, true, false),
+            ),
+            (
+                "general needs 20 cases",
+                facts(&general, &one),
+                all(true, true, true, false),
+            ),
+            (
+                "general with 20 cases",
+                XkqzFacts {
+                    reference_cases: 20,
+                    ..facts(&general, &one)
+                },
+                all(true, true, true, true),
+            ),
+            (
+                "huge price saturates",
+                XkqzFacts {
+                    pilot_price_fen: i64::MAX,
+                    price_unit: PriceUnit::PerUserYear,
+                    ..facts(&pcb, &one)
+                },
+                all(false, true, true, true),
+            ),
         ];
         for (name, f, want) in cases {
             assert_eq!(p.check(&f), want, "{name}");

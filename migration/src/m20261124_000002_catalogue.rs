@@ -125,7 +125,10 @@ impl MigrationTrait for Migration {
         // The public listing filters on status and sorts by one of these columns.
         for (name, cols) in [
             ("idx_products_supplier", &["supplier_id", "status"][..]),
-            ("idx_products_status_price", &["status", "pilot_price_fen"][..]),
+            (
+                "idx_products_status_price",
+                &["status", "pilot_price_fen"][..],
+            ),
             ("idx_products_status_created", &["status", "created_at"][..]),
             ("idx_products_status_deploy", &["status", "deploy_days"][..]),
         ] {

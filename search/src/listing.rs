@@ -180,8 +180,7 @@ pub async fn review_queue<C: ConnectionTrait>(
     db: &C,
     page: PageRequest,
 ) -> Result<Page<(product::Model, String)>, SearchError> {
-    let s = product::Entity::find()
-        .filter(product::Column::Status.eq(ListingStatus::Submitted));
+    let s = product::Entity::find().filter(product::Column::Status.eq(ListingStatus::Submitted));
     let total = s.clone().count(db).await?;
     let items = s
         .find_also_related(supplier::Entity)
@@ -254,6 +253,10 @@ impl BundleQuery {
             .into_iter()
             .map(|(b, s)| (b, s.map(|s| s.name).unwrap_or_default()))
             .collect();
-        Ok(Page::new(with_products(db, bundles).await?, total, self.page))
+        Ok(Page::new(
+            with_products(db, bundles).await?,
+            total,
+            self.page,
+        ))
     }
 }

@@ -42,9 +42,11 @@ impl AuthLimiter {
         };
         let clock = DefaultClock::default();
         if let Some(ip) = ip {
-            l.by_ip.check_key(&ip).map_err(|n| ApiError::TooManyRequests {
-                retry_after: n.wait_time_from(clock.now()),
-            })?;
+            l.by_ip
+                .check_key(&ip)
+                .map_err(|n| ApiError::TooManyRequests {
+                    retry_after: n.wait_time_from(clock.now()),
+                })?;
         }
         l.by_account
             .check_key(&account.trim().to_lowercase())

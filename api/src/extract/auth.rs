@@ -19,7 +19,10 @@ fn actor(req: &HttpRequest) -> Result<Option<Actor>, ApiError> {
     let token = header
         .to_str()
         .ok()
-        .and_then(|h| h.strip_prefix("Bearer ").or_else(|| h.strip_prefix("bearer ")))
+        .and_then(|h| {
+            h.strip_prefix("Bearer ")
+                .or_else(|| h.strip_prefix("bearer "))
+        })
         .map(str::trim)
         .ok_or(ApiError::Unauthorized("Authorization 须为 Bearer 令牌"))?;
     let state = req

@@ -19,7 +19,9 @@ fn is_json(req: &HttpRequest) -> bool {
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.split(';').next())
         .map(|m| m.trim().to_ascii_lowercase())
-        .is_some_and(|m| m == "application/json" || (m.starts_with("application/") && m.ends_with("+json")))
+        .is_some_and(|m| {
+            m == "application/json" || (m.starts_with("application/") && m.ends_with("+json"))
+        })
 }
 
 /// Parses JSON bytes into `T`, mapping errors as the contract says.
@@ -94,12 +96,10 @@ impl<T: DeserializeOwned + 'static> FromRequest for Json<T> {
                     "请求体须为 JSON（Content-Type: application/json）".into(),
                 ));
             }
-            let bytes = body.await.map_err(|e| {
-                match e.as_error::<PayloadError>() {
-                    Some(PayloadError::Overflow) => ApiError::PayloadTooLarge,
-                    _ if e.as_response_error().status_code() == 413 => ApiError::PayloadTooLarge,
-                    _ => ApiError::BadRequest("无法读取请求体".into()),
-                }
+            let bytes = body.await.map_err(|e| match e.as_error::<PayloadError>() {
+                Some(PayloadError::Overflow) => ApiError::PayloadTooLarge,
+                _ if e.as_response_error().status_code() == 413 => ApiError::PayloadTooLarge,
+                _ => ApiError::BadRequest("无法读取请求体".into()),
             })?;
             parse(&bytes).map(Json)
         })

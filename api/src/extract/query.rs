@@ -79,7 +79,12 @@ impl QueryMap {
     /// `page` and `per_page`, checked.
     pub fn page(&self, c: &mut Checker) -> PageRequest {
         let page = self.int(c, "page", 1, 1_000_000);
-        let per_page = self.int(c, "per_page", 1, i64::try_from(domain::services::page::MAX_PER_PAGE).unwrap_or(100));
+        let per_page = self.int(
+            c,
+            "per_page",
+            1,
+            i64::try_from(domain::services::page::MAX_PER_PAGE).unwrap_or(100),
+        );
         PageRequest::new(page, per_page).unwrap_or_default()
     }
 }

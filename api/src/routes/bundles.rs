@@ -15,7 +15,11 @@ use search::BundleQuery;
 #[utoipa::path(tag = "bundles", params(("industry" = Option<Industry>, Query), ("supplier_id" = Option<String>, Query), ("page" = Option<u64>, Query), ("per_page" = Option<u64>, Query)),
     responses((status = 200, body = Page<BundleView>), (status = 422, body = crate::error::Problem)))]
 #[get("/bundles")]
-pub async fn list(state: web::Data<AppState>, _user: MaybeUser, q: QueryMap) -> ApiResult<HttpResponse> {
+pub async fn list(
+    state: web::Data<AppState>,
+    _user: MaybeUser,
+    q: QueryMap,
+) -> ApiResult<HttpResponse> {
     let mut c = Checker::new();
     let query = BundleQuery {
         industry: q.code(&mut c, "industry", Industry::from_code, Industry::codes()),

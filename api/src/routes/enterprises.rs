@@ -47,7 +47,12 @@ pub async fn list(
 ) -> ApiResult<HttpResponse> {
     let mut c = Checker::new();
     let filter = EnterpriseFilter {
-        industry: q.code(&mut c, "industry", EnterpriseIndustry::from_code, EnterpriseIndustry::codes()),
+        industry: q.code(
+            &mut c,
+            "industry",
+            EnterpriseIndustry::from_code,
+            EnterpriseIndustry::codes(),
+        ),
         district: q.text(&mut c, "district", 50),
         digital_level: q
             .int(&mut c, "digital_level", 1, 4)

@@ -68,7 +68,10 @@ pub async fn create_user(
     let (email, display_name) =
         accounts::check_user_fields(&mut c, &body.email, &body.password, &body.display_name);
     if !matches!(body.role, Role::Organiser | Role::Reviewer) {
-        c.fail("role", "只能创建主管部门（organiser）或评审专家（reviewer）账号");
+        c.fail(
+            "role",
+            "只能创建主管部门（organiser）或评审专家（reviewer）账号",
+        );
     }
     c.finish()?;
     let email = email.ok_or_else(|| field_error("email", "邮箱格式不正确"))?;

@@ -20,7 +20,9 @@ pub async fn healthz() -> HttpResponse {
 pub async fn readyz(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     let db = tokio::time::timeout(std::time::Duration::from_secs(2), state.db.ping()).await;
     match db {
-        Ok(Ok(())) => Ok(HttpResponse::Ok().json(json!({"status": "ready", "checks": {"database": "ok"}}))),
+        Ok(Ok(())) => {
+            Ok(HttpResponse::Ok().json(json!({"status": "ready", "checks": {"database": "ok"}})))
+        }
         _ => Err(ApiError::Unavailable("database".into())),
     }
 }

@@ -26,7 +26,13 @@ fn one(state: &AppState, (p, s): (product::Model, supplier::Model)) -> ProductVi
     view(state, (p, s.name))
 }
 
-const SORTS: &[&str] = &["relevance", "price_asc", "price_desc", "newest", "deploy_days"];
+const SORTS: &[&str] = &[
+    "relevance",
+    "price_asc",
+    "price_desc",
+    "newest",
+    "deploy_days",
+];
 
 fn sort_from_code(code: &str) -> Option<ProductSort> {
     match code {
@@ -66,19 +72,27 @@ pub async fn list(
             .and_then(|d| i32::try_from(d).ok()),
         ai_powered: q.bool(&mut c, "ai_powered"),
         supplier_id: q.text(&mut c, "supplier_id", 64),
-        sort: q.code(&mut c, "sort", sort_from_code, SORTS).unwrap_or_default(),
+        sort: q
+            .code(&mut c, "sort", sort_from_code, SORTS)
+            .unwrap_or_default(),
         page: q.page(&mut c),
     };
     c.finish()?;
     // The listing is public and the same for everyone, so a page can be shared between callers.
     let key = req.query_string().to_owned();
     if let Some(body) = state.listing_cache.get(&key) {
-        return Ok(HttpResponse::Ok().content_type(ContentType::json()).body(body));
+        return Ok(HttpResponse::Ok()
+            .content_type(ContentType::json())
+            .body(body));
     }
     let page = views(&state, query.run(&state.db).await?);
-    let body = Bytes::from(serde_json::to_vec(&page).map_err(|e| crate::error::ApiError::Unexpected(e.into()))?);
+    let body = Bytes::from(
+        serde_json::to_vec(&page).map_err(|e| crate::error::ApiError::Unexpected(e.into()))?,
+    );
     state.listing_cache.put(key, body.clone());
-    Ok(HttpResponse::Ok().content_type(ContentType::json()).body(body))
+    Ok(HttpResponse::Ok()
+        .content_type(ContentType::json())
+        .body(body))
 }
 
 /// A product: anyone if listed; its supplier's members and staff always.

@@ -25,7 +25,12 @@ pub async fn list(
     q: QueryMap,
 ) -> ApiResult<HttpResponse> {
     let mut c = Checker::new();
-    let status = q.code(&mut c, "status", SupplierStatus::from_code, SupplierStatus::codes());
+    let status = q.code(
+        &mut c,
+        "status",
+        SupplierStatus::from_code,
+        SupplierStatus::codes(),
+    );
     let page = q.page(&mut c);
     c.finish()?;
     let found = suppliers::list(&state.db, actor.as_ref(), status, page).await?;

@@ -193,7 +193,10 @@ pub async fn rotate_refresh<C: ConnectionTrait>(
         revoke_family(db, &row.family_id).await?;
         return Ok(RefreshOutcome::ReuseDetected);
     }
-    let Some(user) = user::Entity::find_by_id(row.user_id.clone()).one(db).await? else {
+    let Some(user) = user::Entity::find_by_id(row.user_id.clone())
+        .one(db)
+        .await?
+    else {
         return Ok(RefreshOutcome::Invalid);
     };
     let issued = issue_refresh(db, &user.id, Some(row.family_id), ttl).await?;

@@ -142,7 +142,12 @@ async fn check<C: ConnectionTrait>(db: &C, input: NewBundle) -> DomainResult<Con
     let mut c = Checker::new();
     let name = c.text("name", &input.name, 2, 60);
     let description = c.text("description", &input.description, 0, 5000);
-    let price_fen = c.range("price_fen", input.price_fen, 0, super::products::MAX_PRICE_FEN);
+    let price_fen = c.range(
+        "price_fen",
+        input.price_fen,
+        0,
+        super::products::MAX_PRICE_FEN,
+    );
     let mut product_ids: Vec<String> = Vec::new();
     for id in &input.product_ids {
         if !product_ids.contains(id) {
@@ -213,10 +218,7 @@ async fn write_products<C: ConnectionTrait>(
     Ok(())
 }
 
-async fn load<C: ConnectionTrait>(
-    db: &C,
-    id: &str,
-) -> DomainResult<Option<BundleWithProducts>> {
+async fn load<C: ConnectionTrait>(db: &C, id: &str) -> DomainResult<Option<BundleWithProducts>> {
     let Some((b, Some(s))) = bundle::Entity::find_by_id(id.to_owned())
         .find_also_related(supplier::Entity)
         .one(db)
@@ -244,9 +246,9 @@ async fn is_public<C: ConnectionTrait>(db: &C, b: &BundleWithProducts) -> Domain
         .filter(supplier::Column::Status.eq(SupplierStatus::Vetted))
         .all(db)
         .await?;
-    Ok(b.products.iter().all(|p| {
-        p.status == ListingStatus::Listed && vetted.iter().any(|s| s.id == p.supplier_id)
-    }))
+    Ok(b.products
+        .iter()
+        .all(|p| p.status == ListingStatus::Listed && vetted.iter().any(|s| s.id == p.supplier_id)))
 }
 
 /// # Errors
@@ -256,10 +258,9 @@ pub async fn get<C: ConnectionTrait>(
     actor: Option<&Actor>,
     id: &str,
 ) -> DomainResult<BundleWithProducts> {
-    let b = load(db, id)
-        .await?
-        .ok_or(DomainError::NotFound("bundle"))?;
-    let insider = actor.is_some_and(|a| a.can_review() || a.is_supplier_member(&b.bundle.supplier_id));
+    let b = load(db, id).await?.ok_or(DomainError::NotFound("bundle"))?;
+    let insider =
+        actor.is_some_and(|a| a.can_review() || a.is_supplier_member(&b.bundle.supplier_id));
     if insider || is_public(db, &b).await? {
         Ok(b)
     } else {
@@ -315,7 +316,9 @@ pub async fn create<C: ConnectionTrait>(
     .insert(db)
     .await?;
     write_products(db, &b.id, &content.product_ids).await?;
-    load(db, &b.id).await?.ok_or(DomainError::NotFound("bundle"))
+    load(db, &b.id)
+        .await?
+        .ok_or(DomainError::NotFound("bundle"))
 }
 
 /// # Errors
@@ -348,7 +351,9 @@ pub async fn update<C: ConnectionTrait>(
     m.updated_at = Set(Utc::now());
     let b = m.update(db).await?;
     write_products(db, &b.id, &content.product_ids).await?;
-    load(db, &b.id).await?.ok_or(DomainError::NotFound("bundle"))
+    load(db, &b.id)
+        .await?
+        .ok_or(DomainError::NotFound("bundle"))
 }
 
 async fn set_status<C: ConnectionTrait>(

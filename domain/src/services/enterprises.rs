@@ -107,7 +107,10 @@ fn check_size(c: &mut Checker, prefix: &str, employees: i64, revenue: i64) -> (i
     if revenue < 0 {
         c.fail(&r, "营业收入不能为负数");
     } else if revenue > SME_MAX_REVENUE_WAN {
-        c.fail(&r, "营业收入 40 亿元（400000 万元）及以上不属于中小企业（工业）");
+        c.fail(
+            &r,
+            "营业收入 40 亿元（400000 万元）及以上不属于中小企业（工业）",
+        );
     }
     (
         i32::try_from(employees.clamp(0, SME_MAX_EMPLOYEES)).unwrap_or(0),
@@ -118,8 +121,7 @@ fn check_size(c: &mut Checker, prefix: &str, employees: i64, revenue: i64) -> (i
 fn check_phone(c: &mut Checker, field: &str, phone: &str) -> String {
     let p = c.text(field, phone, 1, 20);
     let ok = p.chars().filter(char::is_ascii_digit).count() >= 7
-        && p
-            .chars()
+        && p.chars()
             .all(|ch| ch.is_ascii_digit() || matches!(ch, '+' | '-' | ' ' | '(' | ')'));
     if !p.is_empty() && !ok {
         c.fail(field, "电话号码格式不正确");
@@ -155,7 +157,9 @@ impl NewEnterprise {
         let contact_email = c.parse(&f("contact_email"), Email::parse(&self.contact_email));
         c.finish()?;
         let (Some(credit_code), Some(contact_email)) = (credit_code, contact_email) else {
-            return Err(DomainError::Internal("checker passed without values".into()));
+            return Err(DomainError::Internal(
+                "checker passed without values".into(),
+            ));
         };
         let now = Utc::now();
         Ok(enterprise::ActiveModel {
@@ -225,7 +229,10 @@ pub async fn update<C: ConnectionTrait>(
     if !actor.is_organiser() {
         for (field, set) in [
             ("digital_level", patch.digital_level.is_some()),
-            ("digital_level_baseline", patch.digital_level_baseline.is_some()),
+            (
+                "digital_level_baseline",
+                patch.digital_level_baseline.is_some(),
+            ),
         ] {
             if set {
                 c.fail(field, "数字化水平只能由主管部门评定");
@@ -251,7 +258,9 @@ pub async fn update<C: ConnectionTrait>(
             &mut c,
             "",
             patch.employees.unwrap_or(i64::from(current.employees)),
-            patch.annual_revenue_wan.unwrap_or(current.annual_revenue_wan),
+            patch
+                .annual_revenue_wan
+                .unwrap_or(current.annual_revenue_wan),
         );
         m.employees = Set(e);
         m.annual_revenue_wan = Set(r);
@@ -271,10 +280,10 @@ pub async fn update<C: ConnectionTrait>(
     if let Some(v) = &patch.contact_phone {
         m.contact_phone = Set(check_phone(&mut c, "contact_phone", v));
     }
-    if let Some(v) = &patch.contact_email {
-        if let Some(e) = c.parse("contact_email", Email::parse(v)) {
-            m.contact_email = Set(e.into());
-        }
+    if let Some(v) = &patch.contact_email
+        && let Some(e) = c.parse("contact_email", Email::parse(v))
+    {
+        m.contact_email = Set(e.into());
     }
     c.finish()?;
     m.updated_at = Set(Utc::now());

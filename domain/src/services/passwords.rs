@@ -30,7 +30,8 @@ pub fn hash_password(password: &str) -> Result<String, DomainError> {
 #[must_use]
 pub fn verify_password(password: &str, stored: Option<&str>) -> bool {
     static DUMMY: OnceLock<String> = OnceLock::new();
-    let dummy = DUMMY.get_or_init(|| hash_password("timing-equaliser-password").unwrap_or_default());
+    let dummy =
+        DUMMY.get_or_init(|| hash_password("timing-equaliser-password").unwrap_or_default());
     let (hash, real) = match stored {
         Some(h) => (h, true),
         None => (dummy.as_str(), false),

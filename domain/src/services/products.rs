@@ -207,9 +207,7 @@ impl ProductPatch {
             ip_certificates: self
                 .ip_certificates
                 .unwrap_or_else(|| m.ip_certificates.0.clone()),
-            reference_cases: self
-                .reference_cases
-                .unwrap_or(i64::from(m.reference_cases)),
+            reference_cases: self.reference_cases.unwrap_or(i64::from(m.reference_cases)),
             ai_powered: self.ai_powered.unwrap_or(m.ai_powered),
             tags: self.tags.unwrap_or_else(|| m.tags.0.clone()),
         }

@@ -96,7 +96,10 @@ pub async fn programme<C: ConnectionTrait>(db: &C, actor: &Actor) -> DomainResul
         )
         .select_only()
         .column(product_industry::Column::Industry)
-        .column_as(Expr::col((product::Entity, product::Column::Id)).count(), "n")
+        .column_as(
+            Expr::col((product::Entity, product::Column::Id)).count(),
+            "n",
+        )
         .group_by(product_industry::Column::Industry)
         .into_tuple()
         .all(db)

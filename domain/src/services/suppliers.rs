@@ -71,7 +71,9 @@ impl NewSupplier {
         let contact_email = c.parse(&f("contact_email"), Email::parse(&self.contact_email));
         c.finish()?;
         let (Some(credit_code), Some(contact_email)) = (credit_code, contact_email) else {
-            return Err(DomainError::Internal("checker passed without values".into()));
+            return Err(DomainError::Internal(
+                "checker passed without values".into(),
+            ));
         };
         let now = Utc::now();
         Ok(supplier::ActiveModel {

@@ -53,7 +53,9 @@ mod tests {
     #[test]
     fn table() {
         assert_eq!(Email::parse(" A@B.cn ").unwrap().as_str(), "a@b.cn");
-        for bad in ["", "a", "a@", "@b.cn", "a@b", "a@b..cn", "a b@c.cn", "a@b@c.cn"] {
+        for bad in [
+            "", "a", "a@", "@b.cn", "a@b", "a@b..cn", "a b@c.cn", "a@b@c.cn",
+        ] {
             assert!(Email::parse(bad).is_err(), "{bad}");
         }
     }

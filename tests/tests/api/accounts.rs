@@ -45,21 +45,33 @@ async fn register_enterprise_and_supplier(app: TestApp) {
 async fn login_answers_the_same_for_unknown_and_wrong(app: TestApp) {
     let e = app.register_enterprise().await;
     let (s1, wrong) = parts(
-        app.post("/auth/login", None, &json!({"email": e.email, "password": "not-the-password"}))
-            .await,
+        app.post(
+            "/auth/login",
+            None,
+            &json!({"email": e.email, "password": "not-the-password"}),
+        )
+        .await,
     )
     .await;
     let (s2, unknown) = parts(
-        app.post("/auth/login", None, &json!({"email": "nobody@example.com", "password": "not-the-password"}))
-            .await,
+        app.post(
+            "/auth/login",
+            None,
+            &json!({"email": "nobody@example.com", "password": "not-the-password"}),
+        )
+        .await,
     )
     .await;
     assert_eq!((s1, s2), (401, 401));
     assert_eq!(wrong, unknown);
     // E-mail addresses are case-insensitive.
     let (s, _) = parts(
-        app.post("/auth/login", None, &json!({"email": e.email.to_uppercase(), "password": PASSWORD}))
-            .await,
+        app.post(
+            "/auth/login",
+            None,
+            &json!({"email": e.email.to_uppercase(), "password": PASSWORD}),
+        )
+        .await,
     )
     .await;
     assert_eq!(s, 200);
@@ -80,7 +92,12 @@ async fn duplicate_email_and_credit_code_conflict(app: TestApp) {
     assert_eq!(body["code"], "credit_code_taken");
     // Nothing half-made: the failed registration's e-mail has no account.
     let (s, _) = parts(
-        app.post("/auth/login", None, &json!({"email": dup["email"], "password": PASSWORD})).await,
+        app.post(
+            "/auth/login",
+            None,
+            &json!({"email": dup["email"], "password": PASSWORD}),
+        )
+        .await,
     )
     .await;
     assert_eq!(s, 401);
@@ -88,8 +105,11 @@ async fn duplicate_email_and_credit_code_conflict(app: TestApp) {
 
 async fn refresh_rotates_and_reuse_revokes_the_family(app: TestApp) {
     let e = app.register_enterprise().await;
-    let (status, first) =
-        parts(app.post("/auth/refresh", None, &json!({"refresh_token": e.refresh})).await).await;
+    let (status, first) = parts(
+        app.post("/auth/refresh", None, &json!({"refresh_token": e.refresh}))
+            .await,
+    )
+    .await;
     assert_eq!(status, 200);
     let second = first["refresh_token"].as_str().unwrap().to_owned();
     assert_ne!(second, e.refresh);
@@ -97,27 +117,55 @@ async fn refresh_rotates_and_reuse_revokes_the_family(app: TestApp) {
     assert_eq!(app.get("/me", Some(access)).await.status(), 200);
 
     // Reusing the spent token fails and revokes the token issued from it.
-    let r = app.post("/auth/refresh", None, &json!({"refresh_token": e.refresh})).await;
+    let r = app
+        .post("/auth/refresh", None, &json!({"refresh_token": e.refresh}))
+        .await;
     assert_eq!(r.status(), 401);
-    let r = app.post("/auth/refresh", None, &json!({"refresh_token": second})).await;
+    let r = app
+        .post("/auth/refresh", None, &json!({"refresh_token": second}))
+        .await;
     assert_eq!(r.status(), 401);
 
     // A fresh log-in starts a new family that works.
-    let r = app.post("/auth/login", None, &json!({"email": e.email, "password": PASSWORD})).await;
+    let r = app
+        .post(
+            "/auth/login",
+            None,
+            &json!({"email": e.email, "password": PASSWORD}),
+        )
+        .await;
     let v: serde_json::Value = r.json().await.unwrap();
-    let r = app.post("/auth/refresh", None, &json!({"refresh_token": v["refresh_token"]})).await;
+    let r = app
+        .post(
+            "/auth/refresh",
+            None,
+            &json!({"refresh_token": v["refresh_token"]}),
+        )
+        .await;
     assert_eq!(r.status(), 200);
-    let r = app.post("/auth/refresh", None, &json!({"refresh_token": "garbage"})).await;
+    let r = app
+        .post("/auth/refresh", None, &json!({"refresh_token": "garbage"}))
+        .await;
     assert_eq!(r.status(), 401);
 }
 
 async fn logout_ends_the_session(app: TestApp) {
     let e = app.register_enterprise().await;
-    let r = app.post("/auth/logout", None, &json!({"refresh_token": e.refresh})).await;
+    let r = app
+        .post("/auth/logout", None, &json!({"refresh_token": e.refresh}))
+        .await;
     assert_eq!(r.status(), 401, "logout needs the access token");
-    let r = app.post("/auth/logout", Some(&e.token), &json!({"refresh_token": e.refresh})).await;
+    let r = app
+        .post(
+            "/auth/logout",
+            Some(&e.token),
+            &json!({"refresh_token": e.refresh}),
+        )
+        .await;
     assert_eq!(r.status(), 204);
-    let r = app.post("/auth/refresh", None, &json!({"refresh_token": e.refresh})).await;
+    let r = app
+        .post("/auth/refresh", None, &json!({"refresh_token": e.refresh}))
+        .await;
     assert_eq!(r.status(), 401);
 }
 
@@ -157,7 +205,10 @@ async fn organiser_creates_reviewer(app: TestApp) {
 async fn only_organisers_create_staff(app: TestApp) {
     let e = app.register_enterprise().await;
     let body = json!({"email": unique_email("x"), "password": PASSWORD, "display_name": "x", "role": "organiser"});
-    assert_eq!(app.post("/users", Some(&e.token), &body).await.status(), 403);
+    assert_eq!(
+        app.post("/users", Some(&e.token), &body).await.status(),
+        403
+    );
     assert_eq!(app.post("/users", None, &body).await.status(), 401);
 }
 

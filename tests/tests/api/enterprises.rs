@@ -23,21 +23,53 @@ async fn members_and_organisers_see_the_file(app: TestApp) {
     assert_eq!(app.get(&path, Some(&b.token)).await.status(), 404);
     assert_eq!(app.get(&path, Some(&s.token)).await.status(), 404);
     assert_eq!(app.get(&path, None).await.status(), 401);
-    assert_eq!(app.patch(&path, Some(&b.token), &json!({"district": "金湾区"})).await.status(), 404);
+    assert_eq!(
+        app.patch(&path, Some(&b.token), &json!({"district": "金湾区"}))
+            .await
+            .status(),
+        404
+    );
 
-    let (status, v) = parts(app.patch(&path, Some(&a.token), &json!({"district": "金湾区", "contact_phone": "0756-1234567"})).await).await;
+    let (status, v) = parts(
+        app.patch(
+            &path,
+            Some(&a.token),
+            &json!({"district": "金湾区", "contact_phone": "0756-1234567"}),
+        )
+        .await,
+    )
+    .await;
     assert_eq!(status, 200, "{v}");
     assert_eq!(v["district"], "金湾区");
-    assert_eq!(v["name"], a.body["organisation"]["name"], "untouched fields stay");
+    assert_eq!(
+        v["name"], a.body["organisation"]["name"],
+        "untouched fields stay"
+    );
 
     // A bad patch changes nothing.
-    let (status, v) = parts(app.patch(&path, Some(&a.token), &json!({"district": "斗门区", "employees": 5000})).await).await;
+    let (status, v) = parts(
+        app.patch(
+            &path,
+            Some(&a.token),
+            &json!({"district": "斗门区", "employees": 5000}),
+        )
+        .await,
+    )
+    .await;
     assert_eq!(status, 422);
     assert!(v["errors"]["employees"].is_string());
     let (_, v) = parts(app.get(&path, Some(&a.token)).await).await;
     assert_eq!(v["district"], "金湾区");
     // The credit code is the enterprise's identity: not editable.
-    let (status, v) = parts(app.patch(&path, Some(&a.token), &json!({"credit_code": credit_code()})).await).await;
+    let (status, v) = parts(
+        app.patch(
+            &path,
+            Some(&a.token),
+            &json!({"credit_code": credit_code()}),
+        )
+        .await,
+    )
+    .await;
     assert_eq!(status, 422);
     assert!(v["errors"]["credit_code"].is_string());
 }
@@ -45,14 +77,26 @@ async fn members_and_organisers_see_the_file(app: TestApp) {
 async fn only_organisers_set_digital_levels(app: TestApp) {
     let a = app.register_enterprise().await;
     let path = format!("/enterprises/{}", a.org_id);
-    let (status, v) = parts(app.patch(&path, Some(&a.token), &json!({"digital_level": 4})).await).await;
+    let (status, v) = parts(
+        app.patch(&path, Some(&a.token), &json!({"digital_level": 4}))
+            .await,
+    )
+    .await;
     assert_eq!(status, 422);
     assert!(v["errors"]["digital_level"].is_string());
-    let (status, v) = parts(app.patch(&path, Some(&app.organiser), &json!({"digital_level": 3})).await).await;
+    let (status, v) = parts(
+        app.patch(&path, Some(&app.organiser), &json!({"digital_level": 3}))
+            .await,
+    )
+    .await;
     assert_eq!(status, 200);
     assert_eq!(v["digital_level"], 3);
     assert_eq!(v["digital_level_baseline"], 2);
-    let (status, _) = parts(app.patch(&path, Some(&app.organiser), &json!({"digital_level": 0})).await).await;
+    let (status, _) = parts(
+        app.patch(&path, Some(&app.organiser), &json!({"digital_level": 0}))
+            .await,
+    )
+    .await;
     assert_eq!(status, 422);
 }
 
@@ -66,14 +110,33 @@ async fn organisers_list_and_filter(app: TestApp) {
     let (status, v) = parts(app.get("/enterprises", Some(&app.organiser)).await).await;
     assert_eq!(status, 200);
     assert_eq!(v["total"], 2);
-    let (_, v) = parts(app.get("/enterprises?industry=pcb", Some(&app.organiser)).await).await;
+    let (_, v) = parts(
+        app.get("/enterprises?industry=pcb", Some(&app.organiser))
+            .await,
+    )
+    .await;
     assert_eq!(v["total"], 1);
     assert_eq!(v["items"][0]["id"], b.org_id.as_str());
-    let (_, v) = parts(app.get("/enterprises?district=%E6%96%97%E9%97%A8%E5%8C%BA", Some(&app.organiser)).await).await;
+    let (_, v) = parts(
+        app.get(
+            "/enterprises?district=%E6%96%97%E9%97%A8%E5%8C%BA",
+            Some(&app.organiser),
+        )
+        .await,
+    )
+    .await;
     assert_eq!(v["total"], 1);
-    let (_, v) = parts(app.get("/enterprises?digital_level=2", Some(&app.organiser)).await).await;
+    let (_, v) = parts(
+        app.get("/enterprises?digital_level=2", Some(&app.organiser))
+            .await,
+    )
+    .await;
     assert_eq!(v["total"], 2);
-    let (status, v) = parts(app.get("/enterprises?industry=textiles", Some(&app.organiser)).await).await;
+    let (status, v) = parts(
+        app.get("/enterprises?industry=textiles", Some(&app.organiser))
+            .await,
+    )
+    .await;
     assert_eq!(status, 422);
     assert!(v["errors"]["industry"].is_string());
 }
@@ -87,10 +150,19 @@ async fn stats_count_by_industry(app: TestApp) {
     let (status, v) = parts(app.get("/stats", Some(&app.organiser)).await).await;
     assert_eq!(status, 200, "{v}");
     assert_eq!(v["by_industry"]["smart_appliances"]["enterprises"], 1);
-    assert_eq!(v["by_industry"]["smart_appliances"]["enterprises_digital_level_2_plus"], 1);
+    assert_eq!(
+        v["by_industry"]["smart_appliances"]["enterprises_digital_level_2_plus"],
+        1
+    );
     assert_eq!(v["by_industry"]["pcb"]["vetted_suppliers"], 1);
     assert_eq!(v["by_industry"]["pcb"]["listed_products"], 1);
-    assert_eq!(v["totals"]["vetted_suppliers"], 1, "pending suppliers do not count");
+    assert_eq!(
+        v["totals"]["vetted_suppliers"], 1,
+        "pending suppliers do not count"
+    );
     assert_eq!(v["events_held"]["target"], 5);
-    assert_eq!(v["enterprises_digital_level_2_plus"], json!({"actual": 1, "target": 500}));
+    assert_eq!(
+        v["enterprises_digital_level_2_plus"],
+        json!({"actual": 1, "target": 500})
+    );
 }

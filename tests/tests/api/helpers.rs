@@ -56,20 +56,24 @@ pub fn unique_email(prefix: &str) -> String {
 }
 
 pub fn test_settings(data_dir: &std::path::Path) -> Settings {
-    let mut s = Settings::default();
-    s.bind_addr = "127.0.0.1:0".parse().unwrap();
-    s.data_dir = data_dir.to_path_buf();
-    s.jwt_secret = Some(SecretString::from(TEST_JWT_SECRET));
-    s.auth_rate_limit = 0;
-    s.bootstrap_organiser_email = Some(ORGANISER_EMAIL.into());
-    s.bootstrap_organiser_password = Some(SecretString::from(PASSWORD));
-    s
+    Settings {
+        bind_addr: "127.0.0.1:0".parse().unwrap(),
+        data_dir: data_dir.to_path_buf(),
+        jwt_secret: Some(SecretString::from(TEST_JWT_SECRET)),
+        auth_rate_limit: 0,
+        bootstrap_organiser_email: Some(ORGANISER_EMAIL.into()),
+        bootstrap_organiser_password: Some(SecretString::from(PASSWORD)),
+        ..Settings::default()
+    }
 }
 
 /// A fresh database URL for `db`, or `None` when PostgreSQL is not configured.
 pub async fn fresh_database(db: Db, dir: &std::path::Path) -> Option<String> {
     match db {
-        Db::Sqlite => Some(format!("sqlite://{}?mode=rwc", dir.join("test.db").display())),
+        Db::Sqlite => Some(format!(
+            "sqlite://{}?mode=rwc",
+            dir.join("test.db").display()
+        )),
         Db::Postgres => {
             let base = std::env::var("TEST_DATABASE_URL").ok()?;
             let name = format!("test_{}", uuid::Uuid::new_v4().simple());
@@ -159,8 +163,13 @@ pub struct Member {
 
 impl TestApp {
     pub fn url(&self, path: &str) -> String {
-        if path.starts_with('/') && !path.starts_with("/api/") && !path.starts_with("/healthz")
-            && !path.starts_with("/readyz") && !path.starts_with("/metrics") && !path.starts_with("/docs") && path != "/"
+        if path.starts_with('/')
+            && !path.starts_with("/api/")
+            && !path.starts_with("/healthz")
+            && !path.starts_with("/readyz")
+            && !path.starts_with("/metrics")
+            && !path.starts_with("/docs")
+            && path != "/"
             && !path.starts_with("/ui/")
         {
             format!("{}/api/v1{path}", self.address)
@@ -182,16 +191,28 @@ impl TestApp {
     }
 
     pub async fn post(&self, path: &str, token: Option<&str>, body: &Value) -> Response {
-        self.req(Method::POST, path, token).json(body).send().await.unwrap()
+        self.req(Method::POST, path, token)
+            .json(body)
+            .send()
+            .await
+            .unwrap()
     }
 
     pub async fn patch(&self, path: &str, token: Option<&str>, body: &Value) -> Response {
-        self.req(Method::PATCH, path, token).json(body).send().await.unwrap()
+        self.req(Method::PATCH, path, token)
+            .json(body)
+            .send()
+            .await
+            .unwrap()
     }
 
     pub async fn login(&self, email: &str, password: &str) -> String {
         let r = self
-            .post("/auth/login", None, &json!({"email": email, "password": password}))
+            .post(
+                "/auth/login",
+                None,
+                &json!({"email": email, "password": password}),
+            )
             .await;
         assert_eq!(r.status(), 200, "login {email}");
         let v: Value = r.json().await.unwrap();
@@ -250,10 +271,20 @@ impl TestApp {
     pub async fn listed_product(&self, supplier: &Member, body: &Value) -> String {
         let p = self.draft_product(supplier, body).await;
         let id = p["id"].as_str().unwrap().to_owned();
-        let r = self.post(&format!("/products/{id}/submit"), Some(&supplier.token), &json!({})).await;
+        let r = self
+            .post(
+                &format!("/products/{id}/submit"),
+                Some(&supplier.token),
+                &json!({}),
+            )
+            .await;
         assert_eq!(r.status(), 200);
         let r = self
-            .post(&format!("/products/{id}/review"), Some(&self.organiser), &json!({"decision": "approve", "comment": "符合要求"}))
+            .post(
+                &format!("/products/{id}/review"),
+                Some(&self.organiser),
+                &json!({"decision": "approve", "comment": "符合要求"}),
+            )
             .await;
         assert_eq!(r.status(), 200);
         id
@@ -310,5 +341,8 @@ pub fn product_body() -> Value {
 pub async fn parts(r: Response) -> (u16, Value) {
     let status = r.status().as_u16();
     let text = r.text().await.unwrap();
-    (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
+    (
+        status,
+        serde_json::from_str(&text).unwrap_or(Value::String(text)),
+    )
 }

@@ -15,7 +15,10 @@ async fn operations_endpoints_answer(app: TestApp) {
     app.get("/products?industry=pcb", None).await;
     let text = app.get("/metrics", None).await.text().await.unwrap();
     assert!(text.contains("http_requests_total"), "{text}");
-    assert!(text.contains(r#"route="/api/v1/products""#), "routes are labelled by pattern");
+    assert!(
+        text.contains(r#"route="/api/v1/products""#),
+        "routes are labelled by pattern"
+    );
     assert!(text.contains("http_request_duration_seconds_bucket"));
 
     let (status, doc) = parts(app.get("/api/v1/openapi.json", None).await).await;
@@ -53,9 +56,15 @@ async fn demo_data_loads_once() {
     let db = sea_orm::Database::connect(&url).await.unwrap();
     Migrator::up(&db, None).await.unwrap();
     let first = api::demo::load(&db).await.unwrap();
-    assert_eq!((first.suppliers, first.products, first.enterprises), (30, 319, 60));
+    assert_eq!(
+        (first.suppliers, first.products, first.enterprises),
+        (30, 319, 60)
+    );
     let second = api::demo::load(&db).await.unwrap();
-    assert_eq!((second.suppliers, second.products, second.enterprises), (0, 0, 0));
+    assert_eq!(
+        (second.suppliers, second.products, second.enterprises),
+        (0, 0, 0)
+    );
     let roles: Vec<_> = second.logins.iter().map(|(r, _)| r.code()).collect();
     for role in ["organiser", "reviewer", "supplier", "enterprise"] {
         assert!(roles.contains(&role), "{role} log-in printed");

@@ -18,7 +18,11 @@ mod base64_helpers {
         const T: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
         let mut out = String::new();
         for chunk in bytes.chunks(3) {
-            let b = [chunk[0], *chunk.get(1).unwrap_or(&0), *chunk.get(2).unwrap_or(&0)];
+            let b = [
+                chunk[0],
+                *chunk.get(1).unwrap_or(&0),
+                *chunk.get(2).unwrap_or(&0),
+            ];
             let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
             for i in 0..=chunk.len() {
                 out.push(char::from(T[((n >> (18 - 6 * i)) & 63) as usize]));
@@ -37,7 +41,12 @@ async fn no_token_is_401(app: TestApp) {
     let (status, body) = parts(app.get("/me", None).await).await;
     assert_eq!(status, 401);
     assert_eq!(body["code"], "unauthorized");
-    let r = app.req(reqwest::Method::GET, "/me", None).header("Authorization", "Basic abc").send().await.unwrap();
+    let r = app
+        .req(reqwest::Method::GET, "/me", None)
+        .header("Authorization", "Basic abc")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 401);
     let r = app.get("/me", Some("not.a.jwt")).await;
     assert_eq!(r.status(), 401);
@@ -73,8 +82,15 @@ async fn foreign_key_and_alg_none_are_401(app: TestApp) {
     assert_eq!(app.get("/stats", Some(&forged)).await.status(), 401);
 
     let header = b64(br#"{"alg":"none","typ":"JWT"}"#);
-    let payload = b64(claims("someone", 600, "sme-marketplace", "sme-marketplace-api").to_string().as_bytes());
-    for token in [format!("{header}.{payload}."), format!("{header}.{payload}")] {
+    let payload = b64(
+        claims("someone", 600, "sme-marketplace", "sme-marketplace-api")
+            .to_string()
+            .as_bytes(),
+    );
+    for token in [
+        format!("{header}.{payload}."),
+        format!("{header}.{payload}"),
+    ] {
         assert_eq!(app.get("/stats", Some(&token)).await.status(), 401);
     }
     let hs512 = encode(
@@ -83,20 +99,38 @@ async fn foreign_key_and_alg_none_are_401(app: TestApp) {
         &EncodingKey::from_secret(TEST_JWT_SECRET.as_bytes()),
     )
     .unwrap();
-    assert_eq!(app.get("/stats", Some(&hs512)).await.status(), 401, "algorithm is pinned");
+    assert_eq!(
+        app.get("/stats", Some(&hs512)).await.status(),
+        401,
+        "algorithm is pinned"
+    );
 }
 
 async fn wrong_audience_or_issuer_is_401(app: TestApp) {
     let key = EncodingKey::from_secret(TEST_JWT_SECRET.as_bytes());
-    for (iss, aud) in [("someone-else", "sme-marketplace-api"), ("sme-marketplace", "other-api")] {
-        let t = encode(&Header::new(Algorithm::HS256), &claims("x", 600, iss, aud), &key).unwrap();
-        assert_eq!(app.get("/stats", Some(&t)).await.status(), 401, "{iss} {aud}");
+    for (iss, aud) in [
+        ("someone-else", "sme-marketplace-api"),
+        ("sme-marketplace", "other-api"),
+    ] {
+        let t = encode(
+            &Header::new(Algorithm::HS256),
+            &claims("x", 600, iss, aud),
+            &key,
+        )
+        .unwrap();
+        assert_eq!(
+            app.get("/stats", Some(&t)).await.status(),
+            401,
+            "{iss} {aud}"
+        );
     }
 }
 
 #[tokio::test]
 async fn login_and_register_are_rate_limited() {
-    let app = spawn_app_with(Db::Sqlite, |s| s.auth_rate_limit = 3).await.unwrap();
+    let app = spawn_app_with(Db::Sqlite, |s| s.auth_rate_limit = 3)
+        .await
+        .unwrap();
     // spawn_app logged in once already (from 127.0.0.1).
     let body = json!({"email": "nobody@example.com", "password": "wrong-password"});
     let mut statuses = Vec::new();
@@ -104,7 +138,10 @@ async fn login_and_register_are_rate_limited() {
     for _ in 0..4 {
         let r = app.post("/auth/login", None, &body).await;
         if r.status() == 429 {
-            retry_after = r.headers().get("retry-after").map(|v| v.to_str().unwrap().to_owned());
+            retry_after = r
+                .headers()
+                .get("retry-after")
+                .map(|v| v.to_str().unwrap().to_owned());
             let v: serde_json::Value = r.json().await.unwrap();
             assert_eq!(v["code"], "too_many_requests");
             statuses.push(429);
@@ -118,5 +155,9 @@ async fn login_and_register_are_rate_limited() {
     let r = app
         .post("/auth/register", None, &json!({"email": unique_email("x"), "password": PASSWORD, "display_name": "x", "role": "enterprise", "organisation": enterprise_org()}))
         .await;
-    assert_eq!(r.status(), 429, "registration shares the per-address budget");
+    assert_eq!(
+        r.status(),
+        429,
+        "registration shares the per-address budget"
+    );
 }

@@ -22,34 +22,127 @@ fn with(mut org: Value, key: &str, value: Value) -> Value {
 
 async fn bad_registrations_name_the_field(app: TestApp) {
     let cases: Vec<(&str, Value, &str)> = vec![
-        ("bad checksum", registration(with(enterprise_org(), "credit_code", json!("91350100M000100Y44"))), "organisation.credit_code"),
-        ("short code", registration(with(enterprise_org(), "credit_code", json!("9135"))), "organisation.credit_code"),
-        ("1000 employees", registration(with(enterprise_org(), "employees", json!(1000))), "organisation.employees"),
-        ("revenue 40 亿", registration(with(enterprise_org(), "annual_revenue_wan", json!(400_000))), "organisation.annual_revenue_wan"),
-        ("negative employees", registration(with(enterprise_org(), "employees", json!(-5))), "organisation.employees"),
-        ("unknown industry", registration(with(enterprise_org(), "industry", json!("textiles"))), "organisation.industry"),
-        ("unknown specialised", registration(with(enterprise_org(), "specialised", json!("giant"))), "organisation.specialised"),
-        ("level 5", registration(with(enterprise_org(), "digital_level_baseline", json!(5))), "organisation.digital_level_baseline"),
-        ("overlong name", registration(with(enterprise_org(), "name", json!("企".repeat(101)))), "organisation.name"),
-        ("bad phone", registration(with(enterprise_org(), "contact_phone", json!("call me"))), "organisation.contact_phone"),
-        ("bad contact e-mail", registration(with(enterprise_org(), "contact_email", json!("nope"))), "organisation.contact_email"),
-        ("wrong type", registration(with(enterprise_org(), "employees", json!("many"))), "organisation.employees"),
-        ("unknown field", registration(with(enterprise_org(), "status", json!("vetted"))), "organisation.status"),
-        ("missing field", registration(json!({"name": "x"})), "organisation.credit_code"),
-        ("short password", json!({"email": unique_email("v"), "password": "short", "display_name": "x", "role": "enterprise", "organisation": enterprise_org()}), "password"),
-        ("bad e-mail", json!({"email": "not-an-email", "password": PASSWORD, "display_name": "x", "role": "enterprise", "organisation": enterprise_org()}), "email"),
-        ("unknown role", json!({"email": unique_email("v"), "password": PASSWORD, "display_name": "x", "role": "admin", "organisation": enterprise_org()}), "role"),
-        ("empty display name", json!({"email": unique_email("v"), "password": PASSWORD, "display_name": "  ", "role": "enterprise", "organisation": enterprise_org()}), "display_name"),
-        ("supplier kind", json!({"email": unique_email("v"), "password": PASSWORD, "display_name": "x", "role": "supplier", "organisation": with(supplier_org(), "kind", json!("reseller"))}), "organisation.kind"),
-        ("supplier no industries", json!({"email": unique_email("v"), "password": PASSWORD, "display_name": "x", "role": "supplier", "organisation": with(supplier_org(), "industries", json!([]))}), "organisation.industries"),
+        (
+            "bad checksum",
+            registration(with(
+                enterprise_org(),
+                "credit_code",
+                json!("91350100M000100Y44"),
+            )),
+            "organisation.credit_code",
+        ),
+        (
+            "short code",
+            registration(with(enterprise_org(), "credit_code", json!("9135"))),
+            "organisation.credit_code",
+        ),
+        (
+            "1000 employees",
+            registration(with(enterprise_org(), "employees", json!(1000))),
+            "organisation.employees",
+        ),
+        (
+            "revenue 40 亿",
+            registration(with(enterprise_org(), "annual_revenue_wan", json!(400_000))),
+            "organisation.annual_revenue_wan",
+        ),
+        (
+            "negative employees",
+            registration(with(enterprise_org(), "employees", json!(-5))),
+            "organisation.employees",
+        ),
+        (
+            "unknown industry",
+            registration(with(enterprise_org(), "industry", json!("textiles"))),
+            "organisation.industry",
+        ),
+        (
+            "unknown specialised",
+            registration(with(enterprise_org(), "specialised", json!("giant"))),
+            "organisation.specialised",
+        ),
+        (
+            "level 5",
+            registration(with(enterprise_org(), "digital_level_baseline", json!(5))),
+            "organisation.digital_level_baseline",
+        ),
+        (
+            "overlong name",
+            registration(with(enterprise_org(), "name", json!("企".repeat(101)))),
+            "organisation.name",
+        ),
+        (
+            "bad phone",
+            registration(with(enterprise_org(), "contact_phone", json!("call me"))),
+            "organisation.contact_phone",
+        ),
+        (
+            "bad contact e-mail",
+            registration(with(enterprise_org(), "contact_email", json!("nope"))),
+            "organisation.contact_email",
+        ),
+        (
+            "wrong type",
+            registration(with(enterprise_org(), "employees", json!("many"))),
+            "organisation.employees",
+        ),
+        (
+            "unknown field",
+            registration(with(enterprise_org(), "status", json!("vetted"))),
+            "organisation.status",
+        ),
+        (
+            "missing field",
+            registration(json!({"name": "x"})),
+            "organisation.credit_code",
+        ),
+        (
+            "short password",
+            json!({"email": unique_email("v"), "password": "short", "display_name": "x", "role": "enterprise", "organisation": enterprise_org()}),
+            "password",
+        ),
+        (
+            "bad e-mail",
+            json!({"email": "not-an-email", "password": PASSWORD, "display_name": "x", "role": "enterprise", "organisation": enterprise_org()}),
+            "email",
+        ),
+        (
+            "unknown role",
+            json!({"email": unique_email("v"), "password": PASSWORD, "display_name": "x", "role": "admin", "organisation": enterprise_org()}),
+            "role",
+        ),
+        (
+            "empty display name",
+            json!({"email": unique_email("v"), "password": PASSWORD, "display_name": "  ", "role": "enterprise", "organisation": enterprise_org()}),
+            "display_name",
+        ),
+        (
+            "supplier kind",
+            json!({"email": unique_email("v"), "password": PASSWORD, "display_name": "x", "role": "supplier", "organisation": with(supplier_org(), "kind", json!("reseller"))}),
+            "organisation.kind",
+        ),
+        (
+            "supplier no industries",
+            json!({"email": unique_email("v"), "password": PASSWORD, "display_name": "x", "role": "supplier", "organisation": with(supplier_org(), "industries", json!([]))}),
+            "organisation.industries",
+        ),
     ];
     for (name, body, field) in cases {
         let r = app.post("/auth/register", None, &body).await;
-        let ct = r.headers().get("content-type").unwrap().to_str().unwrap().to_owned();
+        let ct = r
+            .headers()
+            .get("content-type")
+            .unwrap()
+            .to_str()
+            .unwrap()
+            .to_owned();
         let (status, v) = parts(r).await;
         assert_eq!(status, 422, "{name}: {v}");
         assert_eq!(ct, "application/problem+json", "{name}");
-        assert!(v["errors"][field].is_string(), "{name}: expected errors.{field} in {v}");
+        assert!(
+            v["errors"][field].is_string(),
+            "{name}: expected errors.{field} in {v}"
+        );
     }
     // Several problems are reported at once.
     let mut org = enterprise_org();
