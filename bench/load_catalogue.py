@@ -39,7 +39,7 @@ import time
 import urllib.parse
 
 API = "/api/v1"
-DEFAULT_CATALOGUE = "/work/shared/data/catalogue.json"
+DEFAULT_CATALOGUE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "api", "demo", "catalogue.json")
 
 # GB 32100-2015 unified social credit code
 USCC_CHARSET = "0123456789ABCDEFGHJKLMNPQRTUWXY"

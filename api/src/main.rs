@@ -56,7 +56,9 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
     let settings = Settings::load()?;
     match cli.command.unwrap_or(Command::Serve { demo: false }) {
         Command::Serve { demo } => {
+            let ip = settings.bind_addr.ip();
             let app = Application::build(settings, demo).await?;
+            println!("平台已启动 listening on http://{ip}:{}/", app.port());
             app.run_until_stopped().await?;
         }
         Command::Migrate { direction } => {

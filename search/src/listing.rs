@@ -5,7 +5,7 @@ use domain::entities::{bundle, product, product_industry, product_stage, supplie
 use domain::services::bundles::{BundleWithProducts, with_products};
 use domain::services::{Page, PageRequest};
 use domain::values::{Delivery, Industry, ListingStatus, Stage, SupplierStatus};
-use sea_orm::sea_query::{Alias, Expr, ExprTrait, LikeExpr, Query};
+use sea_orm::sea_query::{Alias, Expr, ExprTrait, Func, LikeExpr, Query};
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
     QuerySelect, Select,
@@ -95,19 +95,25 @@ impl ProductQuery {
             s = s.filter(product::Column::SupplierId.eq(id.clone()));
         }
         if let Some(q) = self.q.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
-            let pattern = format!("%{}%", escape_like(q));
+            // Case-insensitive on both databases (SQLite's LIKE folds ASCII, PostgreSQL's not).
+            let pattern = format!("%{}%", escape_like(&q.to_lowercase()));
             let like = || LikeExpr::new(pattern.clone()).escape('\\');
-            s = s.filter(
-                Condition::any()
-                    .add(Expr::col((product::Entity, product::Column::Name)).like(like()))
-                    .add(Expr::col((product::Entity, product::Column::Summary)).like(like()))
-                    // Tags are JSON (jsonb on PostgreSQL): compare their text.
-                    .add(
+            let lower = |col: product::Column| Func::lower(Expr::col((product::Entity, col)));
+            let mut any = Condition::any()
+                .add(Expr::expr(lower(product::Column::Name)).like(like()))
+                .add(Expr::expr(lower(product::Column::Summary)).like(like()));
+            // Tags are a JSON array: a match inside one tag never spans its quotes, so only a
+            // query free of JSON syntax is compared with their text.
+            if !q.contains(['"', '[', ']', '\\']) {
+                any = any.add(
+                    Expr::expr(Func::lower(
                         Expr::col((product::Entity, product::Column::Tags))
-                            .cast_as(Alias::new("text"))
-                            .like(like()),
-                    ),
-            );
+                            .cast_as(Alias::new("text")),
+                    ))
+                    .like(like()),
+                );
+            }
+            s = s.filter(any);
         }
         match self.sort {
             ProductSort::PriceAsc => s.order_by_asc(product::Column::PilotPriceFen),
@@ -222,7 +228,7 @@ impl BundleQuery {
         &self,
         db: &C,
     ) -> Result<Page<BundleWithProducts>, SearchError> {
-        let mut s = bundle::Entity::find();
+        let mut s = bundle::Entity::find().inner_join(supplier::Entity);
         if let Some(id) = &self.supplier_id {
             s = s.filter(bundle::Column::SupplierId.eq(id.clone()));
         }
@@ -234,7 +240,6 @@ impl BundleQuery {
             (Some(st), false) => s = s.filter(bundle::Column::Status.eq(st)),
             (None, false) => {
                 s = s
-                    .inner_join(supplier::Entity)
                     .filter(bundle::Column::Status.eq(ListingStatus::Listed))
                     .filter(supplier::Column::Status.eq(SupplierStatus::Vetted))
                     .filter(Expr::cust(ALL_PRODUCTS_PUBLIC));

@@ -148,15 +148,19 @@ async fn check<C: ConnectionTrait>(db: &C, input: NewBundle) -> DomainResult<Con
         0,
         super::products::MAX_PRICE_FEN,
     );
-    let mut product_ids: Vec<String> = Vec::new();
-    for id in &input.product_ids {
-        if !product_ids.contains(id) {
-            product_ids.push(id.clone());
+    // Distinct ids, each with the position the client sent it at (errors name that position).
+    let mut positions: Vec<(usize, String)> = Vec::new();
+    // A huge list is refused before the quadratic de-duplication below.
+    let sent = &input.product_ids[..input.product_ids.len().min(4 * MAX_BUNDLE_PRODUCTS)];
+    for (i, id) in sent.iter().enumerate() {
+        if positions.iter().all(|(_, seen)| seen != id) {
+            positions.push((i, id.clone()));
         }
     }
+    let product_ids: Vec<String> = positions.iter().map(|(_, id)| id.clone()).collect();
     if product_ids.len() < 2 {
         c.fail("product_ids", "组合方案包至少包含 2 个不同的产品");
-    } else if product_ids.len() > MAX_BUNDLE_PRODUCTS {
+    } else if product_ids.len() > MAX_BUNDLE_PRODUCTS || sent.len() < input.product_ids.len() {
         c.fail(
             "product_ids",
             format!("组合方案包最多包含 {MAX_BUNDLE_PRODUCTS} 个产品"),
@@ -171,7 +175,7 @@ async fn check<C: ConnectionTrait>(db: &C, input: NewBundle) -> DomainResult<Con
                 .into_iter()
                 .map(|(p, s)| (p.id.clone(), (p, s)))
                 .collect();
-        for (i, id) in product_ids.iter().enumerate() {
+        for (i, id) in &positions {
             let field = format!("product_ids[{i}]");
             match found.get(id) {
                 Some((p, Some(s)))

@@ -70,3 +70,16 @@ async fn demo_data_loads_once() {
         assert!(roles.contains(&role), "{role} log-in printed");
     }
 }
+
+both_databases!(review_queues_answer_staff_only);
+
+async fn review_queues_answer_staff_only(app: TestApp) {
+    for path in ["/review/products", "/review/bundles"] {
+        let (status, v) = parts(app.get(path, Some(&app.organiser)).await).await;
+        assert_eq!(status, 200, "{path}: {v}");
+        assert_eq!(v["total"], 0);
+        let e = app.register_enterprise().await;
+        assert_eq!(app.get(path, Some(&e.token)).await.status(), 403);
+        assert_eq!(app.get(path, None).await.status(), 401);
+    }
+}
