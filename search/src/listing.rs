@@ -103,8 +103,8 @@ impl ProductQuery {
                 .add(Expr::expr(lower(product::Column::Name)).like(like()))
                 .add(Expr::expr(lower(product::Column::Summary)).like(like()));
             // Tags are a JSON array: a match inside one tag never spans its quotes, so only a
-            // query free of JSON syntax is compared with their text.
-            if !q.contains(['"', '[', ']', '\\']) {
+            // query free of JSON syntax (quotes, brackets, commas) is compared with their text.
+            if !q.contains(['"', '[', ']', ',', '\\']) {
                 any = any.add(
                     Expr::expr(Func::lower(
                         Expr::col((product::Entity, product::Column::Tags))
