@@ -30,7 +30,7 @@ const VARIABLES: &[&str] = &[
 ];
 
 #[derive(Debug, Clone, Deserialize)]
-#[serde(default, deny_unknown_fields)]
+#[serde(default)]
 pub struct Settings {
     pub bind_addr: SocketAddr,
     pub data_dir: PathBuf,
@@ -51,6 +51,8 @@ pub struct Settings {
     /// How long a public listing page may be served from memory (0 = never).
     pub listing_cache_ms: u64,
     pub xkqz: XkqzPolicy,
+    #[serde(flatten)]
+    pub jobs: worker::JobSettings,
 }
 
 impl Default for Settings {
@@ -73,6 +75,7 @@ impl Default for Settings {
             request_timeout_secs: 10,
             listing_cache_ms: 1000,
             xkqz: XkqzPolicy::default(),
+            jobs: worker::JobSettings::default(),
         }
     }
 }

@@ -10,11 +10,12 @@ use actix_web::dev::Server;
 use actix_web::middleware::{Compress, from_fn};
 use actix_web::{App, HttpServer, web};
 use anyhow::Context;
+use domain::services::events::EventPolicy;
 use domain::services::{accounts, passwords};
 use domain::values::{Email, Role};
 use migration::{Migrator, MigratorTrait};
 use rand::RngCore;
-use sea_orm::{ConnectOptions, Database, DatabaseConnection};
+use sea_orm::DatabaseConnection;
 use secrecy::ExposeSecret;
 use std::net::TcpListener;
 use std::time::Duration;
@@ -24,6 +25,9 @@ pub struct Application {
     port: u16,
     server: Server,
     db: DatabaseConnection,
+    jobs: worker::JobContext,
+    /// Dropping the application stops its in-process job runner.
+    _stop_jobs: tokio::sync::watch::Sender<bool>,
 }
 
 impl Application {
@@ -46,6 +50,26 @@ impl Application {
             demo::load(&db).await.context("loading demo data")?;
         }
         let secret = jwt_secret(&settings)?;
+        // Embedded mode: this process runs the job handlers over the outbox. With Redis the
+        // `worker` processes do, and this one only writes the outbox.
+        let (stop_jobs, stop_rx) = tokio::sync::watch::channel(false);
+        let registry = prometheus::Registry::new();
+        let job_ctx = worker::JobContext::new(
+            db.clone(),
+            worker::app::mailer(&settings.jobs, &settings.data_dir)?,
+            settings.jobs.clone(),
+            &registry,
+        )
+        .context("job context")?;
+        if settings.jobs.redis_url.is_none() {
+            tokio::spawn(worker::runner::run(job_ctx.clone(), stop_rx));
+        }
+        let redis = match &settings.jobs.redis_url {
+            Some(url) => Some(
+                redis_client(url.expose_secret()).context("REDIS_URL: malformed")?,
+            ),
+            None => None,
+        };
         let state = web::Data::new(AppState {
             db: db.clone(),
             tokens: TokenKeys::new(
@@ -59,6 +83,11 @@ impl Application {
             policy: settings.xkqz.clone(),
             metrics: Metrics::new().context("registering metrics")?,
             listing_cache: ListingCache::new(settings.listing_cache_ms),
+            events: EventPolicy {
+                reminder_before: chrono::Duration::from_std(settings.jobs.event_reminder_before)
+                    .context("EVENT_REMINDER_BEFORE: too long")?,
+            },
+            redis,
         });
         let listener = TcpListener::bind(settings.bind_addr)
             .with_context(|| format!("BIND_ADDR: cannot listen on {}", settings.bind_addr))?;
@@ -82,7 +111,13 @@ impl Application {
         .listen(listener)?
         .run();
         tracing::info!(port, "listening");
-        Ok(Self { port, server, db })
+        Ok(Self {
+            port,
+            server,
+            db,
+            jobs: job_ctx,
+            _stop_jobs: stop_jobs,
+        })
     }
 
     #[must_use]
@@ -93,6 +128,12 @@ impl Application {
     #[must_use]
     pub fn db(&self) -> DatabaseConnection {
         self.db.clone()
+    }
+
+    /// The job context (tests drain the outbox with it).
+    #[must_use]
+    pub fn jobs(&self) -> worker::JobContext {
+        self.jobs.clone()
     }
 
     /// # Errors
@@ -111,26 +152,16 @@ pub async fn connect(settings: &Settings) -> anyhow::Result<DatabaseConnection> 
         std::fs::create_dir_all(&settings.data_dir)
             .with_context(|| format!("DATA_DIR: cannot create {}", settings.data_dir.display()))?;
     }
-    let query_timeout = Duration::from_secs(settings.query_timeout_secs);
-    let mut opts = ConnectOptions::new(settings.database_url());
-    opts.max_connections(settings.db_max_connections)
-        .min_connections(1)
-        .acquire_timeout(query_timeout)
-        .connect_timeout(Duration::from_secs(10))
-        .sqlx_logging(false);
-    if settings.is_postgres() {
-        opts.statement_timeout(query_timeout);
-    } else {
-        opts.map_sqlx_sqlite_opts(move |o| {
-            o.journal_mode(sea_orm::sqlx::sqlite::SqliteJournalMode::Wal)
-                .synchronous(sea_orm::sqlx::sqlite::SqliteSynchronous::Normal)
-                .busy_timeout(query_timeout)
-                .foreign_keys(true)
-        });
-    }
-    Database::connect(opts)
-        .await
-        .context("DATABASE_URL: cannot connect to the database")
+    worker::db::connect(
+        &settings.database_url(),
+        settings.db_max_connections,
+        Duration::from_secs(settings.query_timeout_secs),
+    )
+    .await
+}
+
+fn redis_client(url: &str) -> redis::RedisResult<redis::Client> {
+    redis::Client::open(url)
 }
 
 /// `JWT_SECRET`, or in the embedded mode a secret generated once and kept under `DATA_DIR`.

@@ -14,4 +14,7 @@ pub struct AppState {
     pub policy: XkqzPolicy,
     pub metrics: Metrics,
     pub listing_cache: ListingCache,
+    pub events: domain::services::events::EventPolicy,
+    /// Checked by /readyz when configured.
+    pub redis: Option<redis::Client>,
 }

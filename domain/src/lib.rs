@@ -5,7 +5,9 @@
 
 pub mod entities;
 pub mod error;
+pub mod jobs;
 pub mod lifecycle;
+pub mod orders_lifecycle;
 pub mod services;
 pub mod values;
 pub mod xkqz;

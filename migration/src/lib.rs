@@ -5,6 +5,8 @@ pub use sea_orm_migration::prelude::*;
 
 mod m20261124_000001_accounts;
 mod m20261124_000002_catalogue;
+mod m20261124_000003_jobs_events;
+mod m20261124_000004_orders;
 
 pub struct Migrator;
 
@@ -14,6 +16,8 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20261124_000001_accounts::Migration),
             Box::new(m20261124_000002_catalogue::Migration),
+            Box::new(m20261124_000003_jobs_events::Migration),
+            Box::new(m20261124_000004_orders::Migration),
         ]
     }
 }

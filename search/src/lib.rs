@@ -4,8 +4,15 @@
 //!
 //! May import `domain` and sea-orm; never HTTP.
 
+pub mod engine;
 pub mod error;
+pub mod eval;
 pub mod listing;
+pub mod matching;
+pub mod synonyms;
+pub mod text;
 
 pub use error::SearchError;
+pub use engine::{EmbeddedEngine, ProductDocument, SearchEngine};
 pub use listing::{BundleQuery, ProductQuery, ProductSort};
+pub use matching::{Match, NeedQuery, match_need};

@@ -3,9 +3,12 @@
 pub mod auth;
 pub mod bundles;
 pub mod enterprises;
+pub mod events;
 pub mod me;
+pub mod notifications;
 pub mod ops;
 pub mod organisation;
+pub mod orders;
 pub mod products;
 pub mod stats;
 pub mod suppliers;
@@ -50,6 +53,11 @@ impl Modify for BearerAuth {
         bundles::list, bundles::get_one, bundles::create, bundles::update, bundles::submit,
         bundles::review, bundles::delist, bundles::review_queue,
         stats::get_stats,
+        events::list, events::get_one, events::create, events::update, events::publish, events::cancel,
+        events::register, events::my_registration, events::unregister, events::registrations,
+        notifications::list, notifications::get_preferences, notifications::put_preferences,
+        notifications::jobs_list, notifications::jobs_retry,
+        orders::place, orders::list, orders::get_one, orders::accept, orders::reject, orders::contract, orders::complete, orders::cancel,
     ),
     modifiers(&BearerAuth)
 )]
@@ -105,6 +113,29 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .service(bundles::delist)
                 .service(bundles::review_queue)
                 .service(stats::get_stats)
+                .service(events::list)
+                .service(events::create)
+                .service(events::get_one)
+                .service(events::update)
+                .service(events::publish)
+                .service(events::cancel)
+                .service(events::my_registration)
+                .service(events::unregister)
+                .service(events::register)
+                .service(events::registrations)
+                .service(notifications::list)
+                .service(notifications::get_preferences)
+                .service(notifications::put_preferences)
+                .service(notifications::jobs_list)
+                .service(notifications::jobs_retry)
+                .service(orders::place)
+                .service(orders::list)
+                .service(orders::get_one)
+                .service(orders::accept)
+                .service(orders::reject)
+                .service(orders::contract)
+                .service(orders::complete)
+                .service(orders::cancel)
                 .default_service(web::to(not_found)),
         )
         .default_service(web::to(not_found));

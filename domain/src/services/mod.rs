@@ -5,9 +5,12 @@ pub mod accounts;
 pub mod actor;
 pub mod bundles;
 pub mod enterprises;
+pub mod events;
+pub mod notifications;
 pub mod page;
 pub mod passwords;
 pub mod products;
+pub mod orders;
 pub mod stats;
 pub mod suppliers;
 

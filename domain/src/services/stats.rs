@@ -22,6 +22,8 @@ pub struct IndustryCounts {
     pub enterprises_digital_level_2_plus: u64,
     pub vetted_suppliers: u64,
     pub listed_products: u64,
+    /// Orders placed by enterprises of this industry.
+    pub orders: u64,
 }
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -37,7 +39,10 @@ pub struct Stats {
     pub by_industry: BTreeMap<String, IndustryCounts>,
     pub totals: IndustryCounts,
     /// Orders by status; filled once ordering exists.
+    /// Every status is listed, 0 when none.
     pub orders_by_status: BTreeMap<String, u64>,
+    /// Sum of `total_fen` of contracted and completed orders: the value of signed work.
+    pub contracted_value_fen: i64,
     pub events_held: Progress,
     pub enterprises_digital_level_2_plus: Progress,
 }
@@ -108,11 +113,18 @@ pub async fn programme<C: ConnectionTrait>(db: &C, actor: &Actor) -> DomainResul
         by.entry(industry).or_default().listed_products = n.unsigned_abs();
     }
 
+    let order_figures = super::orders::figures(db).await?;
+    for (industry, n) in &order_figures.by_industry {
+        by.entry(industry.clone()).or_default().orders = *n;
+        totals.orders += n;
+    }
+
     Ok(Stats {
         by_industry: by,
-        orders_by_status: BTreeMap::new(),
+        orders_by_status: order_figures.by_status,
+        contracted_value_fen: order_figures.contracted_value_fen,
         events_held: Progress {
-            actual: 0,
+            actual: super::events::held(db).await?,
             target: EVENTS_TARGET,
         },
         enterprises_digital_level_2_plus: Progress {

@@ -175,3 +175,32 @@ code_enum! {
         Reviewer = "reviewer", "评审专家";
     }
 }
+
+code_enum! {
+    /// Where a job stands in the outbox.
+    JobStatus {
+        Pending = "pending", "待执行";
+        Running = "running", "执行中";
+        Done = "done", "已完成";
+        Dead = "dead", "已失败";
+    }
+}
+
+code_enum! {
+    /// 宣讲对接活动 status.
+    EventStatus {
+        Draft = "draft", "草稿";
+        Published = "published", "已发布";
+        Cancelled = "cancelled", "已取消";
+        Completed = "completed", "已结束";
+    }
+}
+
+code_enum! {
+    /// A seat, a place in the queue, or neither any more.
+    RegistrationStatus {
+        Registered = "registered", "已报名";
+        Waitlisted = "waitlisted", "候补";
+        Cancelled = "cancelled", "已取消";
+    }
+}

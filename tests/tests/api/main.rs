@@ -8,6 +8,7 @@ mod accounts;
 mod bundles;
 mod enterprises;
 mod operations;
+mod orders;
 mod products;
 mod security;
 mod validation;

@@ -1,0 +1,178 @@
+//! Matching quality on the labelled needs:
+//!
+//! ```text
+//! cargo run -p search --release --bin eval -- [--engine embedded] [--data search/fixtures]
+//!     [--index-dir DIR] [--verbose] [--explain NEED_KEY]
+//! ```
+//!
+//! Prints nDCG@10 and recall@10 (as the data README defines them), the time to index the
+//! catalogue and the mean and p99 time of one match. `--verbose` adds one line per need;
+//! `--explain` shows one need's matches with their labels and reasons.
+
+use search::eval::{self, BASELINE_NDCG, BASELINE_RECALL, Fixtures, K};
+use search::{EmbeddedEngine, SearchEngine, match_need};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+struct Args {
+    engine: String,
+    data: PathBuf,
+    index_dir: Option<PathBuf>,
+    verbose: bool,
+    explain: Option<String>,
+}
+
+const USAGE: &str = "usage: eval [--engine embedded] [--data DIR] [--index-dir DIR] [--verbose] \
+                     [--explain NEED_KEY]";
+
+fn parse_args() -> Result<Args, String> {
+    let mut args = Args {
+        engine: "embedded".to_owned(),
+        // The crate's own copy, wherever the command is run from.
+        data: PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fixtures"),
+        index_dir: None,
+        verbose: false,
+        explain: None,
+    };
+    let mut it = std::env::args().skip(1);
+    while let Some(a) = it.next() {
+        let mut value = |name: &str| it.next().ok_or_else(|| format!("{name} needs a value"));
+        match a.as_str() {
+            "--engine" => args.engine = value("--engine")?,
+            "--data" => args.data = PathBuf::from(value("--data")?),
+            "--index-dir" => args.index_dir = Some(PathBuf::from(value("--index-dir")?)),
+            "--explain" => args.explain = Some(value("--explain")?),
+            "--verbose" | "-v" => args.verbose = true,
+            "--help" | "-h" => return Err(USAGE.to_owned()),
+            other => return Err(format!("unknown argument {other}\n{USAGE}")),
+        }
+    }
+    Ok(args)
+}
+
+fn main() -> ExitCode {
+    let args = match parse_args() {
+        Ok(a) => a,
+        Err(e) => {
+            eprintln!("{e}");
+            return ExitCode::from(2);
+        }
+    };
+    let runtime = match tokio::runtime::Builder::new_current_thread().build() {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("cannot start the runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(args)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("eval failed: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
+    // A relative --data is taken from where the command runs; `search/fixtures` from the
+    // workspace root is the crate's copy.
+    let fixtures = Fixtures::load(&args.data)?;
+    let engine: Box<dyn SearchEngine> = match args.engine.as_str() {
+        "embedded" => match &args.index_dir {
+            Some(dir) => Box::new(EmbeddedEngine::open(dir)?),
+            None => Box::new(EmbeddedEngine::in_memory()?),
+        },
+        other => return Err(format!("unknown engine {other} (known: embedded)").into()),
+    };
+    let report = eval::run(engine.as_ref(), &fixtures).await?;
+
+    if args.verbose {
+        for n in &report.needs {
+            println!(
+                "{}  nDCG@{K} {:.3}  recall@{K} {:.3}  {:>7.2} ms",
+                n.key,
+                n.ndcg,
+                n.recall,
+                n.latency.as_secs_f64() * 1e3
+            );
+        }
+    }
+    if let Some(key) = &args.explain {
+        explain(engine.as_ref(), &fixtures, key).await?;
+    }
+
+    println!("engine            {}", report.engine);
+    println!(
+        "data              {} ({} products, {} needs)",
+        args.data.display(),
+        report.products,
+        report.needs.len()
+    );
+    println!(
+        "nDCG@{K}           {:.4}   (baseline {BASELINE_NDCG})",
+        report.ndcg()
+    );
+    println!(
+        "recall@{K}         {:.4}   (baseline {BASELINE_RECALL})",
+        report.recall()
+    );
+    println!(
+        "indexing          {:.1} ms for {} products",
+        report.index_time.as_secs_f64() * 1e3,
+        report.products
+    );
+    println!(
+        "match latency     mean {:.2} ms, p99 {:.2} ms",
+        report.mean_latency().as_secs_f64() * 1e3,
+        report.p99_latency().as_secs_f64() * 1e3
+    );
+    Ok(())
+}
+
+/// One need's matches against its labels, for understanding a failure of the method.
+async fn explain(
+    engine: &dyn SearchEngine,
+    fixtures: &Fixtures,
+    key: &str,
+) -> Result<(), Box<dyn std::error::Error>> {
+    let need = fixtures
+        .needs
+        .iter()
+        .find(|n| n.key == key)
+        .ok_or_else(|| format!("no need {key}"))?;
+    let query = fixtures.need_query(need, K);
+    println!("== {} {}", need.key, need.title);
+    println!("   {}", need.description);
+    println!(
+        "   industry {:?}, stages {:?}, budget {}, max days {:?}",
+        query.industry, query.stages, query.budget_fen, query.max_deploy_days
+    );
+    let names: std::collections::HashMap<&str, &str> = fixtures
+        .catalogue
+        .products
+        .iter()
+        .map(|p| (p.key.as_str(), p.name.as_str()))
+        .collect();
+    let matches = match_need(engine, &query).await?;
+    for (i, m) in matches.iter().enumerate() {
+        let grade = need.relevant.get(&m.product_id).copied().unwrap_or(0);
+        println!(
+            "{:>2}. [{grade}] {} {:.3} {}  | {}",
+            i + 1,
+            m.product_id,
+            m.score,
+            names.get(m.product_id.as_str()).unwrap_or(&"?"),
+            m.reasons.join("；")
+        );
+    }
+    for (p, g) in &need.relevant {
+        if !matches.iter().any(|m| &m.product_id == p) {
+            println!(
+                "   missed [{g}] {p} {}",
+                names.get(p.as_str()).unwrap_or(&"?")
+            );
+        }
+    }
+    Ok(())
+}

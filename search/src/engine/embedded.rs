@@ -1,0 +1,620 @@
+//! The embedded engine: a tantivy index in a directory (or in RAM for tests), Chinese cut by
+//! jieba, synonyms expanded at query time, BM25 with field boosts.
+//!
+//! One process writes an index directory at a time (tantivy holds a lock while a writer
+//! lives); the writer is created on the first write, so processes that only search never
+//! take the lock, and they see other processes' commits within moments (`OnCommitWithDelay`).
+
+use super::{
+    Candidate, CandidateQuery, Facets, Filter, ProductDocument, SearchEngine, SearchHit,
+    SearchResults,
+};
+use crate::text::{self, JiebaTokenizer, TOKENIZER_NAME};
+use crate::{ProductQuery, ProductSort, SearchError, synonyms};
+use domain::services::Page;
+use domain::values::{Delivery, Industry, Stage};
+use std::ops::Bound;
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+use tantivy::collector::sort_key::{SortBySimilarityScore, SortByStaticFastValue, SortByString};
+use tantivy::collector::{Collector, Count, FacetCollector, FacetCounts, TopDocs};
+use tantivy::directory::MmapDirectory;
+use tantivy::query::{
+    AllQuery, BooleanQuery, BoostQuery, ConstScoreQuery, DisjunctionMaxQuery, FuzzyTermQuery,
+    Occur, PhraseQuery, Query, RangeQuery, TermQuery,
+};
+use tantivy::schema::{
+    FAST, Facet, FacetOptions, Field, INDEXED, IndexRecordOption, STORED, STRING, Schema,
+    TantivyDocument, TextFieldIndexing, TextOptions, Value,
+};
+use tantivy::{DocAddress, Index, IndexReader, IndexWriter, Order, ReloadPolicy, Searcher, Term};
+
+/// How much a match in each text field counts. The name says what a product is; tags are the
+/// supplier's own keywords; the summary is one sentence of purpose; the description is long
+/// and mentions much in passing.
+const FIELD_BOOSTS: [(TextField, f32); 4] = [
+    (TextField::Name, 3.0),
+    (TextField::Tags, 2.2),
+    (TextField::Summary, 1.6),
+    (TextField::Description, 1.0),
+];
+
+/// A synonym stands for the word the user wrote, a little less surely.
+const SYNONYM_WEIGHT: f32 = 0.8;
+
+/// A typo-corrected term counts for less than an exact one (tantivy scores it as a constant).
+const FUZZY_WEIGHT: f32 = 0.5;
+
+/// ASCII words shorter than this are acronyms (`MES`, `ERP`): one edit turns them into
+/// another acronym, so they get no typo tolerance.
+const FUZZY_MIN_LEN: usize = 4;
+
+/// The writer's indexing memory; the catalogue is small, and tantivy needs 15 MB at least.
+const WRITER_MEMORY: usize = 50_000_000;
+
+#[derive(Debug, Clone, Copy)]
+enum TextField {
+    Name,
+    Tags,
+    Summary,
+    Description,
+}
+
+/// Handles of the schema's fields.
+#[derive(Clone, Copy)]
+struct Fields {
+    id: Field,
+    supplier_id: Field,
+    name: Field,
+    tags: Field,
+    summary: Field,
+    description: Field,
+    industry: Field,
+    stage: Field,
+    delivery: Field,
+    pilot_price_fen: Field,
+    price_fen: Field,
+    deploy_days: Field,
+    created_at: Field,
+    ai_powered: Field,
+    /// The whole document as JSON: results are rebuilt from it, so adding a field to
+    /// `ProductDocument` needs no schema change.
+    source: Field,
+}
+
+const F_ID: &str = "id";
+const F_PILOT_PRICE: &str = "pilot_price_fen";
+const F_DEPLOY_DAYS: &str = "deploy_days";
+const F_CREATED_AT: &str = "created_at";
+const F_INDUSTRY: &str = "industry";
+const F_STAGE: &str = "stage";
+const F_DELIVERY: &str = "delivery";
+
+impl Fields {
+    fn text(&self, f: TextField) -> Field {
+        match f {
+            TextField::Name => self.name,
+            TextField::Tags => self.tags,
+            TextField::Summary => self.summary,
+            TextField::Description => self.description,
+        }
+    }
+}
+
+fn schema() -> (Schema, Fields) {
+    let mut b = Schema::builder();
+    let text = TextOptions::default().set_indexing_options(
+        TextFieldIndexing::default()
+            .set_tokenizer(TOKENIZER_NAME)
+            // Positions for phrase queries: a synonym jieba cuts into parts is searched as
+            // the phrase of its parts.
+            .set_index_option(IndexRecordOption::WithFreqsAndPositions),
+    );
+    let num = INDEXED | FAST;
+    let fields = Fields {
+        id: b.add_text_field(F_ID, STRING | STORED | FAST),
+        supplier_id: b.add_text_field("supplier_id", STRING),
+        name: b.add_text_field("name", text.clone()),
+        tags: b.add_text_field("tags", text.clone()),
+        summary: b.add_text_field("summary", text.clone()),
+        description: b.add_text_field("description", text),
+        industry: b.add_facet_field(F_INDUSTRY, FacetOptions::default()),
+        stage: b.add_facet_field(F_STAGE, FacetOptions::default()),
+        delivery: b.add_facet_field(F_DELIVERY, FacetOptions::default()),
+        pilot_price_fen: b.add_i64_field(F_PILOT_PRICE, num.clone()),
+        price_fen: b.add_i64_field("price_fen", num.clone()),
+        deploy_days: b.add_i64_field(F_DEPLOY_DAYS, num.clone()),
+        created_at: b.add_i64_field(F_CREATED_AT, num.clone()),
+        ai_powered: b.add_bool_field("ai_powered", num),
+        source: b.add_text_field("source", STORED),
+    };
+    (b.build(), fields)
+}
+
+use super::engine_error as engine_err;
+
+/// The embedded engine. Cheap to clone (shared state).
+#[derive(Clone)]
+pub struct EmbeddedEngine {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    index: Index,
+    reader: IndexReader,
+    /// Created on the first write (see the module comment).
+    writer: Mutex<Option<IndexWriter>>,
+    fields: Fields,
+}
+
+impl EmbeddedEngine {
+    /// Opens the index in `dir`, creating the directory and an empty index when absent.
+    ///
+    /// # Errors
+    /// I/O errors, or an index there with another schema (written by another version: delete
+    /// the directory and run `reindex`).
+    pub fn open(dir: &Path) -> Result<Self, SearchError> {
+        std::fs::create_dir_all(dir).map_err(engine_err)?;
+        let (schema, fields) = schema();
+        let directory = MmapDirectory::open(dir).map_err(engine_err)?;
+        let index = Index::open_or_create(directory, schema).map_err(|e| match e {
+            tantivy::TantivyError::SchemaError(_) => engine_err(format_args!(
+                "the search index in {} was built by another version; delete it and reindex",
+                dir.display()
+            )),
+            e => engine_err(e),
+        })?;
+        Self::with_index(index, fields)
+    }
+
+    /// An index in memory, for tests and the quality harness.
+    ///
+    /// # Errors
+    /// Only if tantivy cannot set the index up.
+    pub fn in_memory() -> Result<Self, SearchError> {
+        let (schema, fields) = schema();
+        Self::with_index(Index::create_in_ram(schema), fields)
+    }
+
+    fn with_index(index: Index, fields: Fields) -> Result<Self, SearchError> {
+        // Tokenizers are code, not index data: they are registered on every open.
+        index.tokenizers().register(TOKENIZER_NAME, JiebaTokenizer);
+        text::warm_up();
+        let reader = index
+            .reader_builder()
+            .reload_policy(ReloadPolicy::OnCommitWithDelay)
+            .try_into()
+            .map_err(engine_err)?;
+        Ok(Self {
+            inner: Arc::new(Inner {
+                index,
+                reader,
+                writer: Mutex::new(None),
+                fields,
+            }),
+        })
+    }
+
+    /// Runs blocking index work off the async executor.
+    async fn blocking<T, F>(&self, f: F) -> Result<T, SearchError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Inner) -> Result<T, SearchError> + Send + 'static,
+    {
+        let inner = Arc::clone(&self.inner);
+        tokio::task::spawn_blocking(move || f(&inner))
+            .await
+            .map_err(engine_err)?
+    }
+}
+
+#[async_trait::async_trait]
+impl SearchEngine for EmbeddedEngine {
+    fn name(&self) -> &'static str {
+        "embedded"
+    }
+
+    async fn upsert(&self, docs: Vec<ProductDocument>) -> Result<(), SearchError> {
+        self.blocking(move |i| i.write(false, &docs, &[])).await
+    }
+
+    async fn delete(&self, ids: Vec<String>) -> Result<(), SearchError> {
+        self.blocking(move |i| i.write(false, &[], &ids)).await
+    }
+
+    async fn clear(&self) -> Result<(), SearchError> {
+        self.blocking(|i| i.write(true, &[], &[])).await
+    }
+
+    async fn replace_all(&self, docs: Vec<ProductDocument>) -> Result<(), SearchError> {
+        self.blocking(move |i| i.write(true, &docs, &[])).await
+    }
+
+    async fn count(&self) -> Result<u64, SearchError> {
+        self.blocking(|i| Ok(i.reader.searcher().num_docs())).await
+    }
+
+    async fn search(&self, query: &ProductQuery) -> Result<SearchResults, SearchError> {
+        let query = query.clone();
+        self.blocking(move |i| i.search(&query)).await
+    }
+
+    async fn candidates(&self, query: &CandidateQuery) -> Result<Vec<Candidate>, SearchError> {
+        let query = query.clone();
+        self.blocking(move |i| i.candidates(&query)).await
+    }
+}
+
+impl Inner {
+    /// One commit: optionally everything removed, then `delete` removed, then `docs` put in
+    /// place of any document with the same id.
+    fn write(
+        &self,
+        clear: bool,
+        docs: &[ProductDocument],
+        delete: &[String],
+    ) -> Result<(), SearchError> {
+        let mut guard = self
+            .writer
+            .lock()
+            .map_err(|_| engine_err("the index writer was poisoned"))?;
+        let writer = match &mut *guard {
+            Some(w) => w,
+            slot => slot.insert(
+                self.index
+                    .writer_with_num_threads(1, WRITER_MEMORY)
+                    .map_err(engine_err)?,
+            ),
+        };
+        let result = (|| {
+            if clear {
+                writer.delete_all_documents().map_err(engine_err)?;
+            }
+            for id in delete {
+                writer.delete_term(Term::from_field_text(self.fields.id, id));
+            }
+            for d in docs {
+                writer.delete_term(Term::from_field_text(self.fields.id, &d.id));
+                writer
+                    .add_document(self.to_tantivy(d)?)
+                    .map_err(engine_err)?;
+            }
+            writer.commit().map_err(engine_err)?;
+            Ok::<_, SearchError>(())
+        })();
+        if let Err(e) = result {
+            // Nothing of a failed batch may reach a later commit.
+            writer.rollback().map_err(engine_err)?;
+            return Err(e);
+        }
+        drop(guard);
+        // Read-your-writes: do not wait for the reload policy's watcher.
+        self.reader.reload().map_err(engine_err)?;
+        Ok(())
+    }
+
+    fn to_tantivy(&self, d: &ProductDocument) -> Result<TantivyDocument, SearchError> {
+        let f = &self.fields;
+        let mut t = TantivyDocument::new();
+        t.add_text(f.id, &d.id);
+        t.add_text(f.supplier_id, &d.supplier_id);
+        t.add_text(f.name, &d.name);
+        for tag in &d.tags {
+            t.add_text(f.tags, tag);
+        }
+        t.add_text(f.summary, &d.summary);
+        t.add_text(f.description, &d.description);
+        for i in &d.industries {
+            t.add_facet(f.industry, Facet::from_path([i.code()]));
+        }
+        for s in &d.stages {
+            t.add_facet(f.stage, Facet::from_path([s.code()]));
+        }
+        t.add_facet(f.delivery, Facet::from_path([d.delivery.code()]));
+        t.add_i64(f.pilot_price_fen, d.pilot_price_fen);
+        t.add_i64(f.price_fen, d.price_fen);
+        t.add_i64(f.deploy_days, i64::from(d.deploy_days));
+        t.add_i64(f.created_at, d.created_at);
+        t.add_bool(f.ai_powered, d.ai_powered);
+        t.add_text(f.source, serde_json::to_string(d).map_err(engine_err)?);
+        Ok(t)
+    }
+
+    fn load(&self, searcher: &Searcher, at: DocAddress) -> Result<ProductDocument, SearchError> {
+        let t: TantivyDocument = searcher.doc(at).map_err(engine_err)?;
+        let json = t
+            .get_first(self.fields.source)
+            .and_then(|v| v.as_str())
+            .ok_or_else(|| engine_err("a document lost its source"))?;
+        serde_json::from_str(json).map_err(engine_err)
+    }
+
+    /// The filter as clauses that select without scoring.
+    fn filter_clauses(&self, filter: &Filter) -> Vec<(Occur, Box<dyn Query>)> {
+        let f = &self.fields;
+        let facet_any = |field: Field, codes: Vec<&str>| -> Box<dyn Query> {
+            let terms: Vec<Box<dyn Query>> = codes
+                .into_iter()
+                .map(|c| {
+                    Box::new(TermQuery::new(
+                        Term::from_facet(field, &Facet::from_path([c])),
+                        IndexRecordOption::Basic,
+                    )) as Box<dyn Query>
+                })
+                .collect();
+            Box::new(BooleanQuery::union(terms))
+        };
+        let at_most = |field: Field, max: i64| -> Box<dyn Query> {
+            Box::new(RangeQuery::new(
+                Bound::Unbounded,
+                Bound::Included(Term::from_field_i64(field, max)),
+            ))
+        };
+        let mut out: Vec<Box<dyn Query>> = Vec::new();
+        if !filter.industries_any.is_empty() {
+            out.push(facet_any(
+                f.industry,
+                filter.industries_any.iter().map(|i| i.code()).collect(),
+            ));
+        }
+        if !filter.stages_any.is_empty() {
+            out.push(facet_any(
+                f.stage,
+                filter.stages_any.iter().map(|s| s.code()).collect(),
+            ));
+        }
+        if let Some(d) = filter.delivery {
+            out.push(facet_any(f.delivery, vec![d.code()]));
+        }
+        if let Some(p) = filter.max_pilot_price_fen {
+            out.push(at_most(f.pilot_price_fen, p));
+        }
+        if let Some(d) = filter.max_deploy_days {
+            out.push(at_most(f.deploy_days, i64::from(d)));
+        }
+        if let Some(a) = filter.ai_powered {
+            out.push(Box::new(TermQuery::new(
+                Term::from_field_bool(f.ai_powered, a),
+                IndexRecordOption::Basic,
+            )));
+        }
+        if let Some(s) = &filter.supplier_id {
+            out.push(Box::new(TermQuery::new(
+                Term::from_field_text(f.supplier_id, s),
+                IndexRecordOption::Basic,
+            )));
+        }
+        out.into_iter()
+            .map(|q| (Occur::Must, Box::new(ConstScoreQuery::new(q, 0.0)) as Box<dyn Query>))
+            .collect()
+    }
+
+    /// The query for one term in every text field, boosted by field and by `weight`: the term
+    /// itself, or the phrase of its parts when jieba cuts it (`制造执行系统` may be indexed as
+    /// one word or as three), or, for an ASCII word the index lacks, its spellings one edit
+    /// away.
+    fn term_query(&self, searcher: &Searcher, term: &str, weight: f32) -> Option<Box<dyn Query>> {
+        let term = text::normalize_term(term);
+        if term.is_empty() {
+            return None;
+        }
+        let parts = text::parts(&term);
+        let typo_tolerant = term.len() >= FUZZY_MIN_LEN
+            && term.chars().all(|c| c.is_ascii_alphanumeric())
+            && term.chars().any(|c| c.is_ascii_alphabetic());
+        let mut known = false;
+        let mut per_field: Vec<(Field, f32, Box<dyn Query>)> = Vec::new();
+        for (tf, boost) in FIELD_BOOSTS {
+            let field = self.fields.text(tf);
+            let whole = Term::from_field_text(field, &term);
+            known |= searcher.doc_freq(&whole).unwrap_or(0) > 0;
+            let exact: Box<dyn Query> =
+                Box::new(TermQuery::new(whole, IndexRecordOption::WithFreqs));
+            let q: Box<dyn Query> = if parts.len() > 1 {
+                let phrase = PhraseQuery::new_with_offset(
+                    parts
+                        .iter()
+                        .map(|(at, p)| (*at, Term::from_field_text(field, p)))
+                        .collect(),
+                );
+                // The better of the two, not their sum: both find the same occurrence.
+                Box::new(DisjunctionMaxQuery::new(vec![exact, Box::new(phrase)]))
+            } else {
+                exact
+            };
+            per_field.push((field, boost, q));
+        }
+        let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        for (field, boost, q) in per_field {
+            clauses.push((Occur::Should, Box::new(BoostQuery::new(q, boost * weight))));
+            if typo_tolerant && !known {
+                let fuzzy = FuzzyTermQuery::new(Term::from_field_text(field, &term), 1, true);
+                clauses.push((
+                    Occur::Should,
+                    Box::new(BoostQuery::new(
+                        Box::new(fuzzy),
+                        boost * weight * FUZZY_WEIGHT,
+                    )),
+                ));
+            }
+        }
+        Some(Box::new(BooleanQuery::new(clauses)))
+    }
+
+    /// A user's query: every word must match, itself or through a synonym.
+    fn user_text_query(&self, searcher: &Searcher, q: &str) -> Option<Box<dyn Query>> {
+        let words = significant_words(q);
+        let groups: Vec<Box<dyn Query>> = words
+            .iter()
+            .filter_map(|w| {
+                let mut alternatives: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+                if let Some(q) = self.term_query(searcher, w, 1.0) {
+                    alternatives.push((Occur::Should, q));
+                }
+                for s in synonyms::synonyms_of(w) {
+                    if let Some(q) = self.term_query(searcher, s, SYNONYM_WEIGHT) {
+                        alternatives.push((Occur::Should, q));
+                    }
+                }
+                (!alternatives.is_empty())
+                    .then(|| Box::new(BooleanQuery::new(alternatives)) as Box<dyn Query>)
+            })
+            .collect();
+        if groups.is_empty() {
+            return None;
+        }
+        Some(Box::new(BooleanQuery::intersection(groups)))
+    }
+
+    fn search(&self, pq: &ProductQuery) -> Result<SearchResults, SearchError> {
+        let searcher = self.reader.searcher();
+        let mut clauses = self.filter_clauses(&Filter::from(pq));
+        let q_text = pq.q.as_deref().map(str::trim).filter(|q| !q.is_empty());
+        let has_text = match q_text {
+            Some(q) => match self.user_text_query(&searcher, q) {
+                Some(t) => {
+                    clauses.push((Occur::Must, t));
+                    true
+                }
+                // Only punctuation: like an empty `q`.
+                None => false,
+            },
+            None => false,
+        };
+        let query: Box<dyn Query> = if clauses.is_empty() {
+            Box::new(AllQuery)
+        } else {
+            Box::new(BooleanQuery::new(clauses))
+        };
+
+        let offset = usize::try_from(pq.page.offset()).unwrap_or(usize::MAX);
+        let limit = usize::try_from(pq.page.per_page).unwrap_or(usize::MAX);
+        let range = offset..offset.saturating_add(limit);
+        let by_id = (SortByString::for_field(F_ID), Order::Asc);
+        let by = |field: &str, order: Order| (SortByStaticFastValue::<i64>::for_field(field), order);
+        let (hits, total, facets): (Vec<(Option<f32>, DocAddress)>, usize, Facets) =
+            match (pq.sort, has_text) {
+                (ProductSort::Relevance, true) => {
+                    let top = TopDocs::for_doc_range(range)
+                        .order_by(((SortBySimilarityScore, Order::Desc), by_id));
+                    let (found, total, facets) = collect(&searcher, &*query, top)?;
+                    let hits = found.into_iter().map(|((s, _), a)| (Some(s), a)).collect();
+                    (hits, total, facets)
+                }
+                (sort, _) => {
+                    let (field, order) = match sort {
+                        ProductSort::PriceAsc => (F_PILOT_PRICE, Order::Asc),
+                        ProductSort::PriceDesc => (F_PILOT_PRICE, Order::Desc),
+                        ProductSort::DeployDays => (F_DEPLOY_DAYS, Order::Asc),
+                        // Without text, relevance means the newest first, as in the listing.
+                        ProductSort::Newest | ProductSort::Relevance => (F_CREATED_AT, Order::Desc),
+                    };
+                    let top = TopDocs::for_doc_range(range).order_by((by(field, order), by_id));
+                    let (found, total, facets) = collect(&searcher, &*query, top)?;
+                    let hits = found.into_iter().map(|(_, a)| (None, a)).collect();
+                    (hits, total, facets)
+                }
+            };
+        let items = hits
+            .into_iter()
+            .map(|(score, at)| {
+                let document = self.load(&searcher, at)?;
+                Ok(SearchHit {
+                    id: document.id.clone(),
+                    score,
+                    document,
+                })
+            })
+            .collect::<Result<Vec<_>, SearchError>>()?;
+        Ok(SearchResults {
+            page: Page::new(items, total as u64, pq.page),
+            facets,
+        })
+    }
+
+    fn candidates(&self, cq: &CandidateQuery) -> Result<Vec<Candidate>, SearchError> {
+        if cq.limit == 0 {
+            return Ok(Vec::new());
+        }
+        let searcher = self.reader.searcher();
+        let terms: Vec<Box<dyn Query>> = cq
+            .terms
+            .iter()
+            .filter(|t| t.weight > 0.0)
+            .filter_map(|t| self.term_query(&searcher, &t.text, t.weight))
+            .collect();
+        if terms.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut clauses = self.filter_clauses(&cq.filter);
+        clauses.push((Occur::Must, Box::new(BooleanQuery::union(terms))));
+        let query = BooleanQuery::new(clauses);
+        let top = TopDocs::with_limit(cq.limit).order_by_score();
+        searcher
+            .search(&query, &top)
+            .map_err(engine_err)?
+            .into_iter()
+            .map(|(score, at)| {
+                Ok(Candidate {
+                    document: self.load(&searcher, at)?,
+                    score,
+                })
+            })
+            .collect()
+    }
+}
+
+/// The words of a user's query worth searching: stop words and lone CJK characters are
+/// dropped when something else is left (a query of only `的` still searches `的`).
+fn significant_words(q: &str) -> Vec<String> {
+    let all = text::words(q);
+    let mut seen = std::collections::HashSet::new();
+    let kept: Vec<String> = all
+        .iter()
+        .filter(|w| !text::is_stop_word(w) && !text::is_single_cjk(w))
+        .filter(|w| seen.insert((*w).clone()))
+        .cloned()
+        .collect();
+    if kept.is_empty() { all } else { kept }
+}
+
+/// Runs `top` with the total count and the facet counts in one pass over the matches.
+fn collect<C: Collector>(
+    searcher: &Searcher,
+    query: &dyn Query,
+    top: C,
+) -> Result<(C::Fruit, usize, Facets), SearchError> {
+    let facet = |name: &str| {
+        let mut c = FacetCollector::for_field(name);
+        c.add_facet(Facet::root());
+        c
+    };
+    let (found, (total, industry, stage, delivery)) = searcher.search(
+        query,
+        &(
+            top,
+            (Count, facet(F_INDUSTRY), facet(F_STAGE), facet(F_DELIVERY)),
+        ),
+    )
+    .map_err(engine_err)?;
+    let facets = Facets {
+        industry: counts(&industry, Industry::from_code),
+        stage: counts(&stage, Stage::from_code),
+        delivery: counts(&delivery, Delivery::from_code),
+    };
+    Ok((found, total, facets))
+}
+
+fn counts<T: Ord>(
+    c: &FacetCounts,
+    parse: impl Fn(&str) -> Option<T>,
+) -> std::collections::BTreeMap<T, u64> {
+    c.get(Facet::root())
+        .filter_map(|(facet, n)| {
+            let path = facet.to_path();
+            let code = path.first()?;
+            Some((parse(code)?, n))
+        })
+        .filter(|(_, n)| *n > 0)
+        .collect()
+}

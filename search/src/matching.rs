@@ -1,0 +1,333 @@
+//! Matching an enterprise's need to products: the need's text is the query, its industry,
+//! budget, deployment time and stages are hard conditions, and a few facts of each product
+//! (made for the industry, stages covered, proven in use, 小快轻准) adjust the text ranking.
+//! Every match says why it was proposed, in words a manager reads.
+//!
+//! Engine-agnostic: it asks any [`SearchEngine`] for candidates and ranks them itself.
+
+use crate::engine::{
+    Candidate, CandidateQuery, Filter, ProductDocument, SearchEngine, WeightedTerm,
+};
+use crate::{SearchError, synonyms, text};
+use domain::values::{Industry, Stage};
+use serde::Serialize;
+use std::collections::{HashMap, HashSet};
+
+/// A need as matching sees it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NeedQuery {
+    /// The need's title and description (a title first weighs a little more: see
+    /// [`TITLE_WEIGHT`]); put a line break between them.
+    pub text: String,
+    /// The enterprise's segment. `None` for an enterprise outside the five segments: only
+    /// cross-industry (`general`) products are then proposed.
+    pub industry: Option<Industry>,
+    /// The stages the need concerns; a product must cover one of them.
+    pub stages: Vec<Stage>,
+    /// On the pilot price.
+    pub budget_fen: i64,
+    pub max_deploy_days: Option<i32>,
+    pub limit: usize,
+}
+
+/// One proposed product.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Match {
+    pub product_id: String,
+    /// Relative to the best match of the same need (1.0); not comparable across needs.
+    pub score: f32,
+    pub reasons: Vec<String>,
+}
+
+/// How many TF-IDF keywords of the need get extra weight.
+const KEYWORDS: usize = 12;
+/// The extra weight of the best keyword (others in proportion to their TF-IDF weight).
+const KEYWORD_BOOST: f32 = 1.0;
+/// The first line (the title) states the need in few words; its words weigh this much more.
+pub const TITLE_WEIGHT: f32 = 0.5;
+/// A part of a longer word (`报工` of `扫码报工`) says less than the word.
+const PART_WEIGHT: f32 = 0.6;
+/// Synonyms stand for the need's own word, a little less surely.
+const SYNONYM_WEIGHT: f32 = 0.7;
+/// Candidates fetched for re-ranking: the boosts never lift a product from further down.
+const CANDIDATES_MIN: usize = 100;
+
+/// Boosts (multiplying the text relevance, so text stays what ranks first).
+const BOOST_INDUSTRY_SPECIFIC: f32 = 0.25;
+const BOOST_STAGE_COVERAGE: f32 = 0.1;
+const BOOST_REFERENCES: f32 = 0.1;
+const BOOST_XKQZ: f32 = 0.05;
+/// Reference cases beyond this count add nothing more.
+const REFERENCES_SATURATION: f32 = 100.0;
+
+/// The weighted terms of a need: every word (search mode, so parts of long words too), the
+/// title's words and the TF-IDF keywords weighing more, then synonyms.
+fn need_terms(text: &str) -> Vec<WeightedTerm> {
+    let title = text.lines().next().unwrap_or_default();
+    let title_words: HashSet<String> = text::analyze(title).into_iter().map(|p| p.text).collect();
+    let whole_words: HashSet<String> = text::words(text).into_iter().collect();
+
+    let mut weights: HashMap<String, f32> = HashMap::new();
+    let mut order: Vec<String> = Vec::new();
+    for p in text::analyze(text) {
+        let w = p.text;
+        if text::is_stop_word(&w) || text::is_single_cjk(&w) {
+            continue;
+        }
+        let base = if whole_words.contains(&w) { 1.0 } else { PART_WEIGHT };
+        match weights.get_mut(&w) {
+            // A word said again matters a little more, not twice as much.
+            Some(x) => *x += 0.3 * base,
+            None => {
+                weights.insert(w.clone(), base);
+                order.push(w);
+            }
+        }
+    }
+    let keywords = text::keywords(text, KEYWORDS);
+    let best = keywords.first().map_or(1.0, |(_, w)| *w).max(f64::EPSILON);
+    for (k, kw) in &keywords {
+        if let Some(x) = weights.get_mut(k) {
+            *x *= 1.0 + KEYWORD_BOOST * (kw / best) as f32;
+        }
+    }
+    for w in &order {
+        if title_words.contains(w)
+            && let Some(x) = weights.get_mut(w)
+        {
+            *x *= 1.0 + TITLE_WEIGHT;
+        }
+    }
+    let mut terms: Vec<WeightedTerm> = order
+        .iter()
+        .map(|w| WeightedTerm {
+            text: w.clone(),
+            weight: weights.get(w).copied().unwrap_or(1.0),
+        })
+        .collect();
+    let mut expanded: Vec<WeightedTerm> = Vec::new();
+    for t in &terms {
+        for s in synonyms::synonyms_of(&t.text) {
+            let s = text::normalize_term(s);
+            if !weights.contains_key(&s) && !expanded.iter().any(|e| e.text == s) {
+                expanded.push(WeightedTerm {
+                    text: s,
+                    weight: t.weight * SYNONYM_WEIGHT,
+                });
+            }
+        }
+    }
+    terms.extend(expanded);
+    terms
+}
+
+/// The need's hard conditions.
+fn need_filter(need: &NeedQuery) -> Filter {
+    Filter {
+        industries_any: need
+            .industry
+            .into_iter()
+            .chain([Industry::General])
+            .collect(),
+        stages_any: need.stages.clone(),
+        max_pilot_price_fen: Some(need.budget_fen),
+        max_deploy_days: need.max_deploy_days,
+        ..Filter::default()
+    }
+}
+
+/// The products that fit a need, best first, at most `need.limit`.
+///
+/// # Errors
+/// The engine's.
+pub async fn match_need(
+    engine: &dyn SearchEngine,
+    need: &NeedQuery,
+) -> Result<Vec<Match>, SearchError> {
+    if need.limit == 0 {
+        return Ok(Vec::new());
+    }
+    let terms = need_terms(&need.text);
+    let query = CandidateQuery {
+        terms: terms.clone(),
+        filter: need_filter(need),
+        limit: need.limit.saturating_mul(5).max(CANDIDATES_MIN),
+    };
+    let candidates = engine.candidates(&query).await?;
+    let mut ranked: Vec<(f32, Candidate)> = candidates
+        .into_iter()
+        .map(|c| (c.score * boost(&c.document, need), c))
+        .collect();
+    ranked.sort_by(|a, b| {
+        b.0.total_cmp(&a.0)
+            .then_with(|| a.1.document.id.cmp(&b.1.document.id))
+    });
+    ranked.truncate(need.limit);
+    let best = ranked.first().map_or(1.0, |(s, _)| *s).max(f32::EPSILON);
+    Ok(ranked
+        .into_iter()
+        .map(|(s, c)| Match {
+            reasons: reasons(&c.document, need, &terms),
+            product_id: c.document.id,
+            score: s / best,
+        })
+        .collect())
+}
+
+/// The factor a product's text relevance is multiplied by.
+fn boost(d: &ProductDocument, need: &NeedQuery) -> f32 {
+    let mut b = 1.0;
+    // The labels' rule too: a general product is second choice where a product made for the
+    // segment serves the same purpose.
+    if need.industry.is_some_and(|i| d.industries.contains(&i)) {
+        b += BOOST_INDUSTRY_SPECIFIC;
+    }
+    if !need.stages.is_empty() {
+        let covered = need.stages.iter().filter(|s| d.stages.contains(s)).count();
+        b += BOOST_STAGE_COVERAGE * covered as f32 / need.stages.len() as f32;
+    }
+    let refs = d.reference_cases.max(0) as f32;
+    b += BOOST_REFERENCES * (1.0 + refs.min(REFERENCES_SATURATION)).ln()
+        / (1.0 + REFERENCES_SATURATION).ln();
+    if let Some(x) = d.xkqz {
+        let n = [x.small, x.fast, x.light, x.precise]
+            .into_iter()
+            .filter(|f| *f)
+            .count();
+        b += BOOST_XKQZ * n as f32 / 4.0;
+    }
+    b
+}
+
+/// Money for people: `8.6 万元`, `4800 元`.
+fn money(fen: i64) -> String {
+    let yuan = fen as f64 / 100.0;
+    if yuan >= 10_000.0 {
+        let wan = format!("{:.2}", yuan / 10_000.0);
+        let wan = wan.trim_end_matches('0').trim_end_matches('.');
+        format!("{wan} 万元")
+    } else {
+        let s = format!("{yuan:.2}");
+        format!("{} 元", s.trim_end_matches('0').trim_end_matches('.'))
+    }
+}
+
+/// The need's words the product's text holds (its own or through a synonym), best first.
+fn matched_words(d: &ProductDocument, terms: &[WeightedTerm]) -> Vec<String> {
+    let mut product_terms: HashSet<String> = HashSet::new();
+    for t in [&d.name, &d.summary, &d.description]
+        .into_iter()
+        .chain(d.tags.iter())
+    {
+        product_terms.extend(text::analyze(t).into_iter().map(|p| p.text));
+    }
+    let mut hits: Vec<&WeightedTerm> = terms
+        .iter()
+        .filter(|t| {
+            // A term the index finds as a phrase (its parts in a row) also counts.
+            product_terms.contains(&t.text)
+                || d.name.to_lowercase().contains(&t.text)
+                || d.summary.to_lowercase().contains(&t.text)
+                || d.tags.iter().any(|g| g.to_lowercase().contains(&t.text))
+        })
+        .collect();
+    hits.sort_by(|a, b| b.weight.total_cmp(&a.weight));
+    let mut shown: Vec<String> = Vec::new();
+    for h in hits {
+        // `扫码报工` says all `报工` would; show the longer word once.
+        if shown
+            .iter()
+            .any(|s| s.contains(h.text.as_str()) || h.text.contains(s.as_str()))
+        {
+            continue;
+        }
+        shown.push(h.text.clone());
+        if shown.len() == 4 {
+            break;
+        }
+    }
+    shown
+}
+
+fn reasons(d: &ProductDocument, need: &NeedQuery, terms: &[WeightedTerm]) -> Vec<String> {
+    let mut out = Vec::new();
+    let words = matched_words(d, terms);
+    if !words.is_empty() {
+        out.push(format!("匹配词：{}", words.join("、")));
+    }
+    let covered: Vec<&str> = need
+        .stages
+        .iter()
+        .filter(|s| d.stages.contains(s))
+        .map(|s| s.label_zh())
+        .collect();
+    if !covered.is_empty() {
+        out.push(format!("覆盖环节：{}", covered.join("、")));
+    }
+    match need.industry {
+        Some(i) if d.industries.contains(&i) => {
+            out.push(format!("专为{}行业设计", i.label_zh()));
+        }
+        _ if d.is_general() => out.push("通用产品，各行业适用".to_owned()),
+        _ => {}
+    }
+    if d.pilot_price_fen == 0 {
+        out.push("试点免费".to_owned());
+    } else {
+        out.push(format!(
+            "试点价 {}，在预算 {} 内",
+            money(d.pilot_price_fen),
+            money(need.budget_fen)
+        ));
+    }
+    match need.max_deploy_days {
+        Some(max) => out.push(format!(
+            "约 {} 天部署上线，满足 {max} 天内的要求",
+            d.deploy_days
+        )),
+        None => out.push(format!("约 {} 天部署上线", d.deploy_days)),
+    }
+    if d.reference_cases > 0 {
+        out.push(format!("已有 {} 个落地案例", d.reference_cases));
+    }
+    if let Some(x) = d.xkqz {
+        let flags: Vec<&str> = [
+            (x.small, "小"),
+            (x.fast, "快"),
+            (x.light, "轻"),
+            (x.precise, "准"),
+        ]
+        .into_iter()
+        .filter_map(|(on, c)| on.then_some(c))
+        .collect();
+        match flags.len() {
+            4 => out.push("符合“小快轻准”".to_owned()),
+            0 => {}
+            _ => out.push(format!("“小快轻准”中符合：{}", flags.join("、"))),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn money_reads_naturally() {
+        assert_eq!(money(8_600_000), "8.6 万元");
+        assert_eq!(money(30_000_000), "30 万元");
+        assert_eq!(money(480_000), "4800 元");
+        assert_eq!(money(123_456), "1234.56 元");
+    }
+
+    #[test]
+    fn need_terms_weigh_keywords_and_expand_synonyms() {
+        let t = need_terms("想上MES\n车间报工全靠纸质单据，报工数据统计慢");
+        let w = |s: &str| t.iter().find(|x| x.text == s).map(|x| x.weight);
+        assert!(w("报工").is_some_and(|x| x > 1.0), "{t:?}");
+        assert!(w("制造执行系统").is_some(), "{t:?}");
+        assert!(w("工单报工").is_some(), "{t:?}");
+        assert!(t.iter().all(|x| x.text != "的" && x.text != "全靠"), "{t:?}");
+    }
+}

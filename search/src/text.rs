@@ -1,0 +1,395 @@
+//! Chinese text analysis shared by indexing, querying and matching: one jieba instance (with a
+//! vocabulary of the trade added), normalisation, and the tantivy tokenizer built on them.
+//!
+//! Indexing and querying must cut text the same way or terms will not meet, so everything
+//! goes through [`analyze`].
+
+use jieba_rs::{Jieba, KeywordExtract, TfIdf};
+use std::sync::LazyLock;
+
+/// The name the tokenizer is registered under in tantivy.
+pub const TOKENIZER_NAME: &str = "zh_jieba";
+
+/// Words of digital manufacturing that jieba's general dictionary lacks or cuts apart. Without
+/// them, `报工` becomes `报`+`工` in one text and stays whole in another, and the two never meet.
+/// A general vocabulary of the trade, not of any one catalogue.
+const TRADE_WORDS: &[&str] = &[
+    // Production and quality
+    "报工",
+    "工单",
+    "工单报工",
+    "扫码报工",
+    "排产",
+    "排程",
+    "派工",
+    "稼动率",
+    "开机率",
+    "直通率",
+    "良率",
+    "不良率",
+    "模次",
+    "换线",
+    "首件",
+    "首检",
+    "巡检",
+    "点检",
+    "来料检验",
+    "出货检验",
+    "终检",
+    "追溯",
+    "溯源",
+    "条码追溯",
+    "批次追溯",
+    "看板",
+    "电子看板",
+    "安灯",
+    "防错",
+    "防呆",
+    "工艺参数",
+    "作业指导书",
+    "设备联网",
+    "设备管理",
+    "数据采集",
+    "预测性维护",
+    "故障预警",
+    "能耗",
+    "能源管理",
+    "能耗管理",
+    "碳排放",
+    "碳足迹",
+    "视觉检测",
+    "缺陷检测",
+    "光学检测",
+    "自动光学检测",
+    "质量管理",
+    "数字孪生",
+    "工业互联网",
+    "边缘计算",
+    "物联网",
+    // Planning, supply, sales, management
+    "制造执行系统",
+    "企业资源计划",
+    "仓储管理",
+    "库存管理",
+    "进销存",
+    "供应商管理",
+    "采购管理",
+    "客户关系管理",
+    "产品生命周期管理",
+    "高级排程",
+    "协同办公",
+    "数据分析",
+    "安全环保",
+    "经销商",
+    "售后服务",
+    "工单系统",
+    "电子签章",
+    "电子合同",
+    "财务共享",
+    "业财一体化",
+    "私域",
+    "直播带货",
+    "跨境电商",
+    "超卖",
+    "审单",
+    // Security
+    "等保",
+    "等级保护",
+    "数据备份",
+    "勒索病毒",
+    "终端安全",
+    "防火墙",
+    "漏洞扫描",
+    // Segments
+    "印刷电路板",
+    "线路板",
+    "电路板",
+    "贴片",
+    "钻孔",
+    "电镀",
+    "阻焊",
+    "飞针",
+    "耗材",
+    "硒鼓",
+    "墨盒",
+    "碳粉",
+    "打印机",
+    "注塑机",
+    "注塑",
+    "冷链",
+    "温湿度",
+    "批记录",
+    "电子批记录",
+    "医疗器械",
+    "配电",
+    "变电站",
+    "电表",
+    "充电桩",
+    "储能",
+];
+
+/// Function words that carry no topic; dropped from queries (never from the index, so an
+/// exact search for them still works when nothing else is asked).
+const STOP_WORDS: &[&str] = &[
+    "的", "了", "和", "与", "及", "或", "在", "是", "我", "我们", "你", "你们", "他", "他们",
+    "这", "那", "这个", "那个", "一个", "有", "也", "都", "就", "还", "又", "要", "想", "能",
+    "会", "可以", "希望", "需要", "现在", "目前", "一些", "什么", "怎么", "没有", "不", "很",
+    "比较", "非常", "已经", "因为", "所以", "但是", "而且", "如果", "对", "把", "被", "让",
+    "给", "从", "到", "用", "上", "下", "里", "中", "个", "等", "着", "过", "吗", "呢", "吧",
+    "啊", "每", "各", "多", "少", "大", "小", "好", "家", "时", "后", "前", "经常", "总是",
+    "一下", "一直", "其实", "只能", "只", "靠", "全靠", "找", "做", "搞", "弄", "太", "别",
+    "能够", "还是", "以及", "并且", "这样", "那样", "自己", "公司", "企业", "我司", "厂里",
+    "工厂", "系统", "平台", "软件", "方案", "产品", "管理", "问题", "情况", "方面", "时候",
+];
+
+struct Analyzer {
+    jieba: Jieba,
+    tfidf: TfIdf,
+}
+
+static ANALYZER: LazyLock<Analyzer> = LazyLock::new(|| {
+    let mut jieba = Jieba::new();
+    for w in TRADE_WORDS {
+        // `None`: jieba suggests a frequency just high enough to keep the word whole.
+        jieba.add_word(w, None, Some("n"));
+    }
+    for group in crate::synonyms::SYNONYM_GROUPS {
+        for w in *group {
+            if !w.is_ascii() {
+                jieba.add_word(w, None, Some("n"));
+            }
+        }
+    }
+    Analyzer {
+        jieba,
+        tfidf: TfIdf::default(),
+    }
+});
+
+/// Loads the dictionary now rather than on the first request (it takes a few hundred ms).
+pub fn warm_up() {
+    LazyLock::force(&ANALYZER);
+}
+
+/// One token of analysed text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Piece {
+    /// Normalised text (ASCII lowercased, full-width folded to half-width).
+    pub text: String,
+    /// Character index in the text; tokens that overlap (search mode) share positions, so a
+    /// phrase query can use character offsets.
+    pub position: usize,
+    /// Byte offsets in the original text.
+    pub from: usize,
+    pub to: usize,
+}
+
+/// Folds full-width ASCII (`ＭＥＳ`, `１２`) to half-width and lowercases, remembering for each
+/// byte of the result the byte of the original it came from.
+fn normalize(text: &str) -> (String, Vec<usize>) {
+    let mut out = String::with_capacity(text.len());
+    let mut origin = Vec::with_capacity(text.len() + 1);
+    for (at, c) in text.char_indices() {
+        let c = match c {
+            '\u{FF01}'..='\u{FF5E}' => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
+            '\u{3000}' => ' ',
+            c => c,
+        };
+        for l in c.to_lowercase() {
+            let before = out.len();
+            out.push(l);
+            origin.extend(std::iter::repeat_n(at, out.len() - before));
+        }
+    }
+    origin.push(text.len());
+    (out, origin)
+}
+
+/// A term as the index holds it: normalised and trimmed.
+#[must_use]
+pub fn normalize_term(term: &str) -> String {
+    normalize(term).0.trim().to_owned()
+}
+
+/// Whether a token is worth indexing: it holds a letter, digit or CJK character.
+fn is_wordlike(s: &str) -> bool {
+    s.chars().any(char::is_alphanumeric)
+}
+
+/// Cuts text in jieba's search mode (each long word also yields the shorter dictionary words
+/// inside it), normalised, punctuation dropped, ordered by position. ASCII runs (`MES`,
+/// `RS485`) stay whole because jieba never cuts inside them.
+#[must_use]
+pub fn analyze(text: &str) -> Vec<Piece> {
+    let (norm, origin) = normalize(text);
+    let mut pieces: Vec<Piece> = ANALYZER
+        .jieba
+        .cut_for_search(&norm, true)
+        .into_iter()
+        .filter(|t| is_wordlike(t.word))
+        .map(|t| Piece {
+            text: t.word.trim().to_owned(),
+            position: t.start,
+            from: origin.get(t.byte_start).copied().unwrap_or(0),
+            to: origin.get(t.byte_end).copied().unwrap_or(text.len()),
+        })
+        .filter(|p| !p.text.is_empty())
+        .collect();
+    // tantivy wants positions that never go back; search mode emits a word's parts before it.
+    pieces.sort_by(|a, b| a.position.cmp(&b.position).then(a.to.cmp(&b.to)));
+    pieces
+}
+
+/// The words of a text in jieba's default (non-overlapping) cut, normalised, without
+/// punctuation. A query is a list of such words, each searched with its parts.
+#[must_use]
+pub fn words(text: &str) -> Vec<String> {
+    let (norm, _) = normalize(text);
+    ANALYZER
+        .jieba
+        .cut(&norm, true)
+        .into_iter()
+        .map(|t| t.word.trim())
+        .filter(|w| is_wordlike(w))
+        .map(str::to_owned)
+        .collect()
+}
+
+/// How `word` is cut without the HMM (dictionary words and single characters), with the
+/// character offset of each part: the parts a phrase query for it is made of.
+#[must_use]
+pub fn parts(word: &str) -> Vec<(usize, String)> {
+    ANALYZER
+        .jieba
+        .cut(word, false)
+        .into_iter()
+        .filter(|t| is_wordlike(t.word))
+        .map(|t| (t.start, t.word.to_owned()))
+        .collect()
+}
+
+/// Whether a query should ignore this word.
+#[must_use]
+pub fn is_stop_word(word: &str) -> bool {
+    STOP_WORDS.contains(&word)
+}
+
+/// Whether the word is a single CJK character: too ambiguous to search on by itself when a
+/// query has other words.
+#[must_use]
+pub fn is_single_cjk(word: &str) -> bool {
+    let mut chars = word.chars();
+    matches!((chars.next(), chars.next()), (Some(c), None) if !c.is_ascii())
+}
+
+/// The `top_k` keywords of a text by TF-IDF (jieba's IDF table of general Chinese), with their
+/// weights, normalised and without stop words.
+#[must_use]
+pub fn keywords(text: &str, top_k: usize) -> Vec<(String, f64)> {
+    let (norm, _) = normalize(text);
+    ANALYZER
+        .tfidf
+        .extract_keywords(&ANALYZER.jieba, &norm, top_k, Vec::new())
+        .into_iter()
+        .filter(|k| !is_stop_word(&k.keyword) && is_wordlike(&k.keyword))
+        .map(|k| (k.keyword, k.weight))
+        .collect()
+}
+
+/// The tantivy tokenizer: [`analyze`] behind tantivy's `Tokenizer` trait.
+#[derive(Clone, Default)]
+pub struct JiebaTokenizer;
+
+/// The tokens of one text, computed up front (jieba needs the whole text anyway).
+pub struct JiebaTokenStream {
+    tokens: std::vec::IntoIter<tantivy::tokenizer::Token>,
+    current: tantivy::tokenizer::Token,
+}
+
+impl tantivy::tokenizer::Tokenizer for JiebaTokenizer {
+    type TokenStream<'a> = JiebaTokenStream;
+
+    fn token_stream<'a>(&'a mut self, text: &'a str) -> JiebaTokenStream {
+        let tokens: Vec<_> = analyze(text)
+            .into_iter()
+            .map(|p| tantivy::tokenizer::Token {
+                offset_from: p.from,
+                offset_to: p.to,
+                position: p.position,
+                text: p.text,
+                position_length: 1,
+            })
+            .collect();
+        JiebaTokenStream {
+            tokens: tokens.into_iter(),
+            current: tantivy::tokenizer::Token::default(),
+        }
+    }
+}
+
+impl tantivy::tokenizer::TokenStream for JiebaTokenStream {
+    fn advance(&mut self) -> bool {
+        match self.tokens.next() {
+            Some(t) => {
+                self.current = t;
+                true
+            }
+            None => false,
+        }
+    }
+
+    fn token(&self) -> &tantivy::tokenizer::Token {
+        &self.current
+    }
+
+    fn token_mut(&mut self) -> &mut tantivy::tokenizer::Token {
+        &mut self.current
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn texts(s: &str) -> Vec<String> {
+        analyze(s).into_iter().map(|p| p.text).collect()
+    }
+
+    #[test]
+    fn keeps_ascii_whole_and_lowercases() {
+        let t = texts("ＭＥＳ系统和RS485网关");
+        assert!(t.contains(&"mes".to_owned()), "{t:?}");
+        assert!(t.contains(&"rs485".to_owned()), "{t:?}");
+    }
+
+    #[test]
+    fn search_mode_gives_parts_of_long_words() {
+        let t = texts("制造执行系统");
+        assert!(t.contains(&"制造执行系统".to_owned()), "{t:?}");
+        assert!(t.contains(&"制造".to_owned()), "{t:?}");
+        assert!(t.contains(&"执行".to_owned()), "{t:?}");
+    }
+
+    #[test]
+    fn trade_words_stay_whole() {
+        assert!(words("工人扫码报工").contains(&"扫码报工".to_owned()));
+        assert!(texts("工人扫码报工").contains(&"报工".to_owned()));
+    }
+
+    #[test]
+    fn positions_never_go_back_and_offsets_point_into_the_original() {
+        let s = "ＡＯＩ自动光学检测，设备联网";
+        let p = analyze(s);
+        assert!(p.windows(2).all(|w| w[0].position <= w[1].position));
+        for x in &p {
+            assert!(s.is_char_boundary(x.from) && s.is_char_boundary(x.to), "{x:?}");
+        }
+    }
+
+    #[test]
+    fn keywords_skip_stop_words() {
+        let k = keywords("我们想要一个扫码报工的系统，报工数据实时汇总", 5);
+        assert!(k.iter().any(|(w, _)| w == "报工"), "{k:?}");
+        assert!(k.iter().all(|(w, _)| w != "我们"), "{k:?}");
+    }
+}

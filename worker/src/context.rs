@@ -1,0 +1,45 @@
+//! What a job handler can reach.
+
+use crate::mail::Mailer;
+use crate::settings::JobSettings;
+use prometheus::{IntCounterVec, Opts, Registry};
+use sea_orm::DatabaseConnection;
+use std::sync::Arc;
+
+#[derive(Clone)]
+pub struct JobContext {
+    pub db: DatabaseConnection,
+    pub mailer: Arc<Mailer>,
+    pub settings: JobSettings,
+    /// A name for this process in locks and consumer groups.
+    pub worker_id: String,
+    pub jobs_total: IntCounterVec,
+}
+
+impl JobContext {
+    /// # Errors
+    /// When the metric cannot be registered (a programming error).
+    pub fn new(
+        db: DatabaseConnection,
+        mailer: Mailer,
+        settings: JobSettings,
+        registry: &Registry,
+    ) -> Result<Self, prometheus::Error> {
+        let jobs_total = IntCounterVec::new(
+            Opts::new("jobs_total", "Jobs run, by kind and outcome"),
+            &["kind", "outcome"],
+        )?;
+        registry.register(Box::new(jobs_total.clone()))?;
+        Ok(Self {
+            db,
+            mailer: Arc::new(mailer),
+            settings,
+            worker_id: format!("{}-{}", hostname(), uuid::Uuid::new_v4().simple()),
+            jobs_total,
+        })
+    }
+}
+
+fn hostname() -> String {
+    std::env::var("HOSTNAME").unwrap_or_else(|_| "worker".into())
+}

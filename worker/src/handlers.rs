@@ -1,0 +1,355 @@
+//! What each job does. Every effect is idempotent: a mail is recorded under its delivery key
+//! before it is sent and marked sent after, so a redelivered job never mails anyone twice.
+
+use crate::context::JobContext;
+use crate::error::JobError;
+use crate::mail::Outgoing;
+use crate::mail::ics::{self, IcsEvent};
+use crate::mail::templates::Templates;
+use chrono::{DateTime, Duration, Utc};
+use domain::entities::json::IndustryList;
+use domain::entities::{
+    delivery, enterprise, event, event_registration, job, notification, preference, supplier, user,
+};
+use domain::jobs::{self, Job, Mail};
+use domain::new_id;
+use domain::values::{EventStatus, Industry, RegistrationStatus, Role, SupplierStatus};
+use sea_orm::sea_query::{Expr, OnConflict};
+use sea_orm::{
+    ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, Set, TransactionTrait,
+};
+use serde::Serialize;
+use std::collections::{HashMap, HashSet};
+use std::sync::OnceLock;
+
+/// A `sending` delivery younger than this is taken to be in flight in another worker.
+const IN_FLIGHT: i64 = 120;
+
+fn templates() -> Result<&'static Templates, JobError> {
+    static T: OnceLock<Result<Templates, String>> = OnceLock::new();
+    T.get_or_init(|| Templates::new().map_err(|e| e.to_string()))
+        .as_ref()
+        .map_err(|e| JobError::Permanent(format!("templates: {e}")))
+}
+
+/// Runs one claimed job.
+///
+/// # Errors
+/// `Retry` for passing failures, `Permanent` for jobs that can never run.
+pub async fn perform(ctx: &JobContext, m: &job::Model) -> Result<(), JobError> {
+    let job = jobs::decode(m).map_err(JobError::Permanent)?;
+    match job {
+        Job::AnnounceEvent { event_id } => announce(ctx, &event_id).await,
+        Job::RemindEvent { event_id, revision } => remind(ctx, &event_id, revision).await,
+        Job::SendMail { user_id, key, mail } => send_mail(ctx, &m.id, &user_id, &key, &mail).await,
+    }
+}
+
+/// Does a user want announcements for an event in `industries`?
+fn wants(pref: Option<&preference::Model>, industries: &[Industry]) -> bool {
+    match pref {
+        None => true,
+        Some(p) => p.announcements && industries.iter().any(|i| !p.muted_industries.0.contains(i)),
+    }
+}
+
+/// The users of every enterprise and supplier in the event's industries (`general`: all).
+async fn audience(ctx: &JobContext, industries: &[Industry]) -> Result<Vec<user::Model>, JobError> {
+    let all = industries.contains(&Industry::General);
+    let codes: Vec<&str> = industries.iter().map(|i| i.code()).collect();
+    let enterprises: HashSet<String> = enterprise::Entity::find()
+        .all(&ctx.db)
+        .await?
+        .into_iter()
+        .filter(|e| all || codes.contains(&e.industry.code()))
+        .map(|e| e.id)
+        .collect();
+    let suppliers: HashSet<String> = supplier::Entity::find()
+        .filter(supplier::Column::Status.ne(SupplierStatus::Removed))
+        .all(&ctx.db)
+        .await?
+        .into_iter()
+        .filter(|s| all || s.industries.0.iter().any(|i| industries.contains(i)))
+        .map(|s| s.id)
+        .collect();
+    Ok(user::Entity::find()
+        .filter(user::Column::Role.is_in([Role::Enterprise, Role::Supplier]))
+        .all(&ctx.db)
+        .await?
+        .into_iter()
+        .filter(|u| {
+            u.organisation_id.as_ref().is_some_and(|o| match u.role {
+                Role::Enterprise => enterprises.contains(o),
+                _ => suppliers.contains(o),
+            })
+        })
+        .collect())
+}
+
+async fn announce(ctx: &JobContext, event_id: &str) -> Result<(), JobError> {
+    let Some(e) = event::Entity::find_by_id(event_id.to_owned()).one(&ctx.db).await? else {
+        return Ok(());
+    };
+    if e.status != EventStatus::Published {
+        return Ok(());
+    }
+    let users = audience(ctx, &e.industries.0).await?;
+    let prefs: HashMap<String, preference::Model> = preference::Entity::find()
+        .all(&ctx.db)
+        .await?
+        .into_iter()
+        .map(|p| (p.user_id.clone(), p))
+        .collect();
+    let mails: Vec<Job> = users
+        .iter()
+        .filter(|u| wants(prefs.get(&u.id), &e.industries.0))
+        .map(|u| Job::mail(&u.id, &e.id, Mail::EventAnnouncement { event_id: e.id.clone() }))
+        .collect();
+    tracing::info!(event_id, recipients = mails.len(), "announcing event");
+    // Children and the parent's completion are separate commits; if this job runs again the
+    // delivery keys stop a second mail.
+    let txn = ctx.db.begin().await?;
+    jobs::enqueue_all(&txn, &mails, None).await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+async fn remind(ctx: &JobContext, event_id: &str, revision: i32) -> Result<(), JobError> {
+    let Some(e) = event::Entity::find_by_id(event_id.to_owned()).one(&ctx.db).await? else {
+        return Ok(());
+    };
+    // A moved event has a newer reminder of its own; a past one needs none.
+    if e.status != EventStatus::Published || e.revision != revision || e.ends_at <= Utc::now() {
+        return Ok(());
+    }
+    let registered = event_registration::Entity::find()
+        .filter(event_registration::Column::EventId.eq(event_id))
+        .filter(event_registration::Column::Status.eq(RegistrationStatus::Registered))
+        .all(&ctx.db)
+        .await?;
+    let subject = format!("{event_id}:{revision}");
+    let mails: Vec<Job> = registered
+        .iter()
+        .map(|r| Job::mail(&r.user_id, &subject, Mail::EventReminder { event_id: event_id.to_owned() }))
+        .collect();
+    jobs::enqueue_all(&ctx.db, &mails, None).await?;
+    Ok(())
+}
+
+/// Claims the delivery key. `Ok(false)`: already sent, nothing to do.
+async fn claim_delivery(
+    ctx: &JobContext,
+    key: &str,
+    job_id: &str,
+    user_id: &str,
+) -> Result<bool, JobError> {
+    let now = Utc::now();
+    let inserted = delivery::Entity::insert(delivery::ActiveModel {
+        key: Set(key.to_owned()),
+        job_id: Set(job_id.to_owned()),
+        user_id: Set(user_id.to_owned()),
+        channel: Set("email".into()),
+        status: Set("sending".into()),
+        created_at: Set(now),
+        sent_at: Set(None),
+    })
+    .on_conflict(OnConflict::column(delivery::Column::Key).do_nothing().to_owned())
+    .exec_without_returning(&ctx.db)
+    .await?;
+    if inserted == 1 {
+        return Ok(true);
+    }
+    let existing = delivery::Entity::find_by_id(key.to_owned())
+        .one(&ctx.db)
+        .await?
+        .ok_or_else(|| JobError::Retry("delivery row vanished".into()))?;
+    if existing.status == "sent" {
+        return Ok(false);
+    }
+    if existing.created_at > now - Duration::seconds(IN_FLIGHT) && existing.job_id != job_id {
+        return Err(JobError::Retry("the same mail is being sent by another worker".into()));
+    }
+    // An earlier attempt died between claiming and sending: take it over.
+    delivery::Entity::update_many()
+        .col_expr(delivery::Column::JobId, Expr::value(job_id))
+        .col_expr(delivery::Column::CreatedAt, Expr::value(now))
+        .filter(delivery::Column::Key.eq(key))
+        .exec(&ctx.db)
+        .await?;
+    Ok(true)
+}
+
+#[derive(Serialize)]
+struct EventFacts {
+    title: String,
+    starts: String,
+    ends: String,
+    venue: String,
+    online_url: Option<String>,
+    description: String,
+    industries: String,
+}
+
+#[derive(Serialize)]
+struct MailContext {
+    name: String,
+    event: EventFacts,
+    link: String,
+    position: Option<u64>,
+}
+
+fn shanghai(t: DateTime<Utc>) -> String {
+    t.with_timezone(&chrono_tz::Asia::Shanghai)
+        .format("%Y年%-m月%-d日 %H:%M")
+        .to_string()
+}
+
+fn industries_zh(list: &IndustryList) -> String {
+    list.0.iter().map(|i| i.label_zh()).collect::<Vec<_>>().join("、")
+}
+
+async fn send_mail(
+    ctx: &JobContext,
+    job_id: &str,
+    user_id: &str,
+    key: &str,
+    mail: &Mail,
+) -> Result<(), JobError> {
+    let Some(u) = user::Entity::find_by_id(user_id.to_owned()).one(&ctx.db).await? else {
+        return Ok(());
+    };
+    let event_id = match mail {
+        Mail::EventAnnouncement { event_id }
+        | Mail::RegistrationConfirmed { event_id }
+        | Mail::Waitlisted { event_id }
+        | Mail::Promoted { event_id }
+        | Mail::EventChanged { event_id }
+        | Mail::EventCancelled { event_id }
+        | Mail::EventReminder { event_id } => event_id,
+    };
+    let Some(e) = event::Entity::find_by_id(event_id.clone()).one(&ctx.db).await? else {
+        return Ok(());
+    };
+    if !claim_delivery(ctx, key, job_id, user_id).await? {
+        return Ok(());
+    }
+    let position = if matches!(mail, Mail::Waitlisted { .. }) {
+        waitlist_position(ctx, &e.id, user_id).await?
+    } else {
+        None
+    };
+    let link = format!("{}/#/events/{}", ctx.settings.public_url.trim_end_matches('/'), e.id);
+    let facts = MailContext {
+        name: u.display_name.clone(),
+        event: EventFacts {
+            title: e.title.clone(),
+            starts: shanghai(e.starts_at),
+            ends: shanghai(e.ends_at),
+            venue: e.venue.clone(),
+            online_url: e.online_url.clone(),
+            description: e.description.clone(),
+            industries: industries_zh(&e.industries),
+        },
+        link: link.clone(),
+        position,
+    };
+    let rendered = templates()?
+        .render(mail.template(), &facts)
+        .map_err(|err| JobError::Permanent(format!("render {}: {err}", mail.template())))?;
+    let ics = matches!(mail, Mail::RegistrationConfirmed { .. } | Mail::Promoted { .. }).then(|| {
+        ics::calendar(&IcsEvent {
+            uid: &e.id,
+            title: &e.title,
+            description: &e.description,
+            location: e.online_url.as_deref().unwrap_or(&e.venue),
+            url: &link,
+            starts_at: e.starts_at,
+            ends_at: e.ends_at,
+        })
+    });
+    ctx.mailer
+        .send(Outgoing {
+            to: u.email.clone(),
+            to_name: u.display_name.clone(),
+            subject: rendered.subject.clone(),
+            text: rendered.text.clone(),
+            html: rendered.html,
+            ics,
+        })
+        .await
+        .map_err(JobError::Retry)?;
+    let now = Utc::now();
+    let txn = ctx.db.begin().await?;
+    delivery::Entity::update_many()
+        .col_expr(delivery::Column::Status, Expr::value("sent"))
+        .col_expr(delivery::Column::SentAt, Expr::value(now))
+        .filter(delivery::Column::Key.eq(key))
+        .exec(&txn)
+        .await?;
+    notification::Entity::insert(notification::ActiveModel {
+        id: Set(new_id()),
+        user_id: Set(user_id.to_owned()),
+        key: Set(key.to_owned()),
+        kind: Set(mail.template().to_owned()),
+        subject: Set(rendered.subject),
+        body: Set(rendered.text),
+        link: Set(Some(link)),
+        created_at: Set(now),
+        read_at: Set(None),
+    })
+    .on_conflict(OnConflict::column(notification::Column::Key).do_nothing().to_owned())
+    .exec_without_returning(&txn)
+    .await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+async fn waitlist_position(
+    ctx: &JobContext,
+    event_id: &str,
+    user_id: &str,
+) -> Result<Option<u64>, JobError> {
+    let Some(r) = event_registration::Entity::find()
+        .filter(event_registration::Column::EventId.eq(event_id))
+        .filter(event_registration::Column::UserId.eq(user_id))
+        .one(&ctx.db)
+        .await?
+    else {
+        return Ok(None);
+    };
+    if r.status != RegistrationStatus::Waitlisted {
+        return Ok(None);
+    }
+    Ok(Some(
+        event_registration::Entity::find()
+            .filter(event_registration::Column::EventId.eq(event_id))
+            .filter(event_registration::Column::Status.eq(RegistrationStatus::Waitlisted))
+            .filter(event_registration::Column::Seq.lte(r.seq))
+            .count(&ctx.db)
+            .await?,
+    ))
+}
+
+/// Runs a claimed job and records the outcome on its row.
+pub async fn run_one(ctx: &JobContext, m: job::Model) {
+    let started = std::time::Instant::now();
+    let result = perform(ctx, &m).await;
+    let outcome = match &result {
+        Ok(()) => jobs::complete(&ctx.db, &m.id).await.map(|()| "done"),
+        Err(JobError::Retry(e)) => jobs::fail(&ctx.db, &m, e, false)
+            .await
+            .map(|s| if s == domain::values::JobStatus::Dead { "dead" } else { "retry" }),
+        Err(JobError::Permanent(e)) => jobs::fail(&ctx.db, &m, e, true).await.map(|_| "dead"),
+    };
+    match outcome {
+        Ok(o) => {
+            ctx.jobs_total.with_label_values(&[m.kind.as_str(), o]).inc();
+            match &result {
+                Ok(()) => tracing::debug!(job = %m.id, kind = %m.kind, ms = started.elapsed().as_millis() as u64, "job done"),
+                Err(e) => tracing::warn!(job = %m.id, kind = %m.kind, attempt = m.attempts + 1, outcome = o, error = %e, "job failed"),
+            }
+        }
+        // The lease runs out and another worker takes the job again: nothing is lost.
+        Err(e) => tracing::error!(job = %m.id, error = %e, "could not record job outcome"),
+    }
+}

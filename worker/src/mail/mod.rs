@@ -1,0 +1,98 @@
+//! Mail: one pooled transport built at start-up (SMTP, or `.eml` files in the embedded mode),
+//! templates as files, multipart plain text + HTML, Chinese first.
+
+pub mod ics;
+pub mod templates;
+
+use lettre::message::header::ContentType;
+use lettre::message::{Attachment, Mailbox, MultiPart, SinglePart};
+use lettre::{AsyncFileTransport, AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+use std::path::Path;
+
+pub enum Transport {
+    Smtp(AsyncSmtpTransport<Tokio1Executor>),
+    File(AsyncFileTransport<Tokio1Executor>),
+}
+
+pub struct Mailer {
+    transport: Transport,
+    from: Mailbox,
+}
+
+/// A mail ready to send.
+pub struct Outgoing {
+    pub to: String,
+    pub to_name: String,
+    pub subject: String,
+    pub text: String,
+    pub html: String,
+    /// An iCalendar invitation to attach.
+    pub ics: Option<String>,
+}
+
+impl Mailer {
+    /// SMTP from `smtp_url` (pooled; TLS per the URL), or files under `mail_dir`.
+    ///
+    /// # Errors
+    /// A message naming `SMTP_URL` or `MAIL_FROM` when they are malformed.
+    pub fn new(smtp_url: Option<&str>, mail_from: &str, mail_dir: &Path) -> anyhow::Result<Self> {
+        let from: Mailbox = mail_from
+            .parse()
+            .map_err(|e| anyhow::anyhow!("MAIL_FROM: {e}"))?;
+        let transport = match smtp_url {
+            Some(url) => Transport::Smtp(
+                AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
+                    .map_err(|e| anyhow::anyhow!("SMTP_URL: {e}"))?
+                    .timeout(Some(std::time::Duration::from_secs(10)))
+                    .build(),
+            ),
+            None => {
+                std::fs::create_dir_all(mail_dir).map_err(|e| {
+                    anyhow::anyhow!("DATA_DIR: cannot create {}: {e}", mail_dir.display())
+                })?;
+                Transport::File(AsyncFileTransport::new(mail_dir))
+            }
+        };
+        Ok(Self { transport, from })
+    }
+
+    /// # Errors
+    /// The transport's error, as text (the caller retries).
+    pub async fn send(&self, m: Outgoing) -> Result<(), String> {
+        let to = Mailbox::new(
+            Some(m.to_name.clone()),
+            m.to.parse().map_err(|e| format!("bad recipient {}: {e}", m.to))?,
+        );
+        let body = MultiPart::alternative()
+            .singlepart(
+                SinglePart::builder()
+                    .header(ContentType::TEXT_PLAIN)
+                    .body(m.text),
+            )
+            .singlepart(
+                SinglePart::builder()
+                    .header(ContentType::TEXT_HTML)
+                    .body(m.html),
+            );
+        let body = match m.ics {
+            Some(ics) => {
+                let calendar = ContentType::parse("text/calendar; charset=utf-8; method=PUBLISH")
+                    .map_err(|e| e.to_string())?;
+                MultiPart::mixed()
+                    .multipart(body)
+                    .singlepart(Attachment::new("event.ics".into()).body(ics, calendar))
+            }
+            None => body,
+        };
+        let message = Message::builder()
+            .from(self.from.clone())
+            .to(to)
+            .subject(m.subject)
+            .multipart(body)
+            .map_err(|e| e.to_string())?;
+        match &self.transport {
+            Transport::Smtp(t) => t.send(message).await.map(|_| ()).map_err(|e| e.to_string()),
+            Transport::File(t) => t.send(message).await.map(|_| ()).map_err(|e| e.to_string()),
+        }
+    }
+}

@@ -1,0 +1,87 @@
+//! Mail templates: `templates/<name>.subject.j2`, `.txt.j2` and `.html.j2`, compiled into the
+//! binary so a deployment cannot lose them.
+
+use minijinja::Environment;
+use serde::Serialize;
+
+macro_rules! templates {
+    ($($name:literal),+ $(,)?) => {
+        &[
+            $(
+                (concat!($name, ".subject.j2"), include_str!(concat!("../../templates/", $name, ".subject.j2"))),
+                (concat!($name, ".txt.j2"), include_str!(concat!("../../templates/", $name, ".txt.j2"))),
+                (concat!($name, ".html.j2"), include_str!(concat!("../../templates/", $name, ".html.j2"))),
+            )+
+        ]
+    };
+}
+
+const TEMPLATES: &[(&str, &str)] = templates!(
+    "event_announcement",
+    "registration_confirmed",
+    "waitlisted",
+    "promoted",
+    "event_changed",
+    "event_cancelled",
+    "event_reminder",
+);
+
+pub struct Templates {
+    env: Environment<'static>,
+}
+
+pub struct Rendered {
+    pub subject: String,
+    pub text: String,
+    pub html: String,
+}
+
+impl Templates {
+    /// # Errors
+    /// When a template does not parse (caught by the unit test below).
+    pub fn new() -> Result<Self, minijinja::Error> {
+        let mut env = Environment::new();
+        env.add_template("layout.html.j2", include_str!("../../templates/layout.html.j2"))?;
+        env.add_template("facts.txt.j2", include_str!("../../templates/facts.txt.j2"))?;
+        for (name, source) in TEMPLATES {
+            env.add_template(name, source)?;
+        }
+        Ok(Self { env })
+    }
+
+    /// # Errors
+    /// When the template is missing or fails to render.
+    pub fn render(&self, name: &str, ctx: &impl Serialize) -> Result<Rendered, minijinja::Error> {
+        let part = |suffix: &str| -> Result<String, minijinja::Error> {
+            self.env.get_template(&format!("{name}.{suffix}.j2"))?.render(ctx)
+        };
+        Ok(Rendered {
+            subject: part("subject")?.trim().to_owned(),
+            text: part("txt")?,
+            html: part("html")?,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_template_renders() {
+        let t = Templates::new().unwrap();
+        let ctx = serde_json::json!({
+            "name": "陈经理",
+            "event": {"title": "PCB 行业对接会", "starts": "2026年12月3日 14:00", "ends": "16:00",
+                      "venue": "珠海国际会展中心", "online_url": "https://meet.example/1", "description": "介绍", "industries": "印刷电路板"},
+            "link": "http://127.0.0.1:8080/#/events/1", "position": 3
+        });
+        for (name, _) in TEMPLATES.iter().step_by(3) {
+            let base = name.trim_end_matches(".subject.j2");
+            let r = t.render(base, &ctx).unwrap();
+            assert!(r.subject.contains("PCB 行业对接会"), "{base}: {}", r.subject);
+            assert!(r.text.contains("珠海国际会展中心"), "{base}");
+            assert!(r.html.contains("<html") && r.html.contains("珠海国际会展中心"), "{base}");
+        }
+    }
+}

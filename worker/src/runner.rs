@@ -1,0 +1,82 @@
+//! The outbox runner: claims due jobs from the database and runs them, several at once. The API
+//! runs it in-process in the embedded mode; `worker` runs it when there is no Redis.
+
+use crate::context::JobContext;
+use crate::handlers::run_one;
+use domain::jobs;
+use std::time::Duration;
+use tokio::sync::watch;
+use tokio::task::JoinSet;
+
+/// How often an idle runner looks for due work (first mail well under a second).
+const IDLE_POLL: Duration = Duration::from_millis(100);
+
+/// Runs until `stop` turns true, then lets in-flight jobs finish.
+pub async fn run(ctx: JobContext, mut stop: watch::Receiver<bool>) {
+    let limit = ctx.settings.worker_concurrency.max(1);
+    let lease = chrono::Duration::from_std(ctx.settings.job_lease)
+        .unwrap_or_else(|_| chrono::Duration::seconds(60));
+    let mut running: JoinSet<()> = JoinSet::new();
+    loop {
+        if *stop.borrow() {
+            break;
+        }
+        while running.try_join_next().is_some() {}
+        let free = limit.saturating_sub(running.len());
+        let claimed = if free > 0 {
+            match jobs::claim_due(&ctx.db, &ctx.worker_id, free as u64, lease).await {
+                Ok(c) => c,
+                Err(e) => {
+                    tracing::warn!(error = %e, "claiming jobs failed");
+                    Vec::new()
+                }
+            }
+        } else {
+            Vec::new()
+        };
+        if claimed.is_empty() {
+            tokio::select! {
+                _ = tokio::time::sleep(IDLE_POLL) => {}
+                _ = running.join_next(), if !running.is_empty() => {}
+                _ = stop.changed() => {}
+            }
+            continue;
+        }
+        for m in claimed {
+            let ctx = ctx.clone();
+            running.spawn(async move { run_one(&ctx, m).await });
+        }
+    }
+    tracing::info!(in_flight = running.len(), "job runner stopping: finishing in-flight jobs");
+    while running.join_next().await.is_some() {}
+}
+
+/// Runs due jobs until none are left or `timeout` passes (tests and commands).
+///
+/// # Errors
+/// When jobs are still due after `timeout`.
+pub async fn drain(ctx: &JobContext, timeout: Duration) -> Result<(), String> {
+    let deadline = tokio::time::Instant::now() + timeout;
+    let lease = chrono::Duration::seconds(60);
+    loop {
+        let claimed = jobs::claim_due(&ctx.db, &ctx.worker_id, 64, lease)
+            .await
+            .map_err(|e| e.to_string())?;
+        if claimed.is_empty() {
+            let left = jobs::outstanding_due(&ctx.db).await.map_err(|e| e.to_string())?;
+            if left == 0 {
+                return Ok(());
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        let mut set = JoinSet::new();
+        for m in claimed {
+            let ctx = ctx.clone();
+            set.spawn(async move { run_one(&ctx, m).await });
+        }
+        while set.join_next().await.is_some() {}
+        if tokio::time::Instant::now() > deadline {
+            return Err("jobs still due after the timeout".into());
+        }
+    }
+}

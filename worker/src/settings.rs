@@ -1,0 +1,51 @@
+//! Settings the job system needs, shared by the `api` and `worker` binaries (both flatten this
+//! struct into their own settings, read from the same variables).
+
+use secrecy::SecretString;
+use serde::Deserialize;
+use std::time::Duration;
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default)]
+pub struct JobSettings {
+    /// Redis Streams transport when set; in-process runner otherwise.
+    pub redis_url: Option<SecretString>,
+    /// `smtp://user:pass@host:587?tls=required`, `smtps://…`, or `smtp://127.0.0.1:1025` for plain.
+    /// Unset: mail is written as `.eml` files under `DATA_DIR/mail/`.
+    pub smtp_url: Option<SecretString>,
+    pub mail_from: String,
+    /// The address people use to reach the web UI, for links in mail.
+    pub public_url: String,
+    #[serde(with = "humantime_serde")]
+    pub event_reminder_before: Duration,
+    /// Jobs one process runs at once.
+    pub worker_concurrency: usize,
+    /// A job claimed but not finished within this is given to another worker.
+    #[serde(with = "humantime_serde")]
+    pub job_lease: Duration,
+}
+
+impl Default for JobSettings {
+    fn default() -> Self {
+        Self {
+            redis_url: None,
+            smtp_url: None,
+            mail_from: "中小企业数字化转型服务平台 <noreply@sme-platform.local>".into(),
+            public_url: "http://127.0.0.1:8080".into(),
+            event_reminder_before: Duration::from_secs(24 * 3600),
+            worker_concurrency: 16,
+            job_lease: Duration::from_secs(60),
+        }
+    }
+}
+
+/// The variables of `JobSettings`, for `figment::providers::Env::only`.
+pub const JOB_VARIABLES: &[&str] = &[
+    "REDIS_URL",
+    "SMTP_URL",
+    "MAIL_FROM",
+    "PUBLIC_URL",
+    "EVENT_REMINDER_BEFORE",
+    "WORKER_CONCURRENCY",
+    "JOB_LEASE",
+];
