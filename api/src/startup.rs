@@ -65,9 +65,7 @@ impl Application {
             tokio::spawn(worker::runner::run(job_ctx.clone(), stop_rx));
         }
         let redis = match &settings.jobs.redis_url {
-            Some(url) => Some(
-                redis_client(url.expose_secret()).context("REDIS_URL: malformed")?,
-            ),
+            Some(url) => Some(redis_client(url.expose_secret()).context("REDIS_URL: malformed")?),
             None => None,
         };
         let state = web::Data::new(AppState {

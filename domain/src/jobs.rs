@@ -58,7 +58,11 @@ pub enum Job {
     /// Fan-out of the reminder to everyone registered, due before the start.
     RemindEvent { event_id: String, revision: i32 },
     /// One mail and its in-app copy. `key` makes the effect happen once per person.
-    SendMail { user_id: String, key: String, mail: Mail },
+    SendMail {
+        user_id: String,
+        key: String,
+        mail: Mail,
+    },
 }
 
 impl Job {
@@ -118,7 +122,9 @@ pub async fn enqueue_all<C: ConnectionTrait>(
             .iter()
             .map(|j| row(j, at))
             .collect::<DomainResult<Vec<_>>>()?;
-        job::Entity::insert_many(rows).exec_without_returning(db).await?;
+        job::Entity::insert_many(rows)
+            .exec_without_returning(db)
+            .await?;
     }
     Ok(())
 }
@@ -238,7 +244,10 @@ pub async fn fail<C: ConnectionTrait>(
     job::Entity::update_many()
         .col_expr(job::Column::Status, Expr::value(status))
         .col_expr(job::Column::Attempts, Expr::value(attempts))
-        .col_expr(job::Column::RunAt, Expr::value(Utc::now() + backoff(attempts)))
+        .col_expr(
+            job::Column::RunAt,
+            Expr::value(Utc::now() + backoff(attempts)),
+        )
         .col_expr(job::Column::LastError, Expr::value(msg))
         .col_expr(job::Column::LockedBy, Expr::value(Option::<String>::None))
         .col_expr(job::Column::UpdatedAt, Expr::value(Utc::now()))
@@ -258,7 +267,10 @@ pub async fn retry<C: ConnectionTrait>(db: &C, id: &str) -> DomainResult<job::Mo
         .await?
         .ok_or(DomainError::NotFound("job"))?;
     if m.status != JobStatus::Dead {
-        return Err(DomainError::conflict("invalid_state", "只能重试已失败的任务"));
+        return Err(DomainError::conflict(
+            "invalid_state",
+            "只能重试已失败的任务",
+        ));
     }
     let mut a: job::ActiveModel = m.into();
     a.status = Set(JobStatus::Pending);
@@ -327,7 +339,13 @@ mod tests {
 
     #[test]
     fn payload_round_trips_and_names_its_kind() {
-        let j = Job::mail("u1", "ev1", Mail::Promoted { event_id: "ev1".into() });
+        let j = Job::mail(
+            "u1",
+            "ev1",
+            Mail::Promoted {
+                event_id: "ev1".into(),
+            },
+        );
         let v = serde_json::to_value(&j).unwrap();
         assert_eq!(v["kind"], "send_mail");
         assert_eq!(v["args"]["key"], "promoted:ev1:u1");

@@ -116,7 +116,11 @@ impl OrderStatus {
         next.ok_or_else(|| {
             DomainError::conflict(
                 "invalid_state",
-                format!("订单当前状态为“{}”，不能{}", self.label_zh(), action.verb_zh()),
+                format!(
+                    "订单当前状态为“{}”，不能{}",
+                    self.label_zh(),
+                    action.verb_zh()
+                ),
             )
         })
     }
@@ -212,7 +216,10 @@ mod tests {
     #[test]
     fn final_states_allow_nothing() {
         for from in [S::Rejected, S::Completed, S::Cancelled] {
-            assert!(A::ALL.iter().all(|a| from.transition(*a).is_err()), "{from:?}");
+            assert!(
+                A::ALL.iter().all(|a| from.transition(*a).is_err()),
+                "{from:?}"
+            );
         }
     }
 

@@ -126,8 +126,13 @@ impl MigrationTrait for Migration {
         )
         .await?;
         // Workers look for due work by status and time.
-        m.create_index(index("idx_jobs_status_run_at", Jobs::Table, &["status", "run_at"], false))
-            .await?;
+        m.create_index(index(
+            "idx_jobs_status_run_at",
+            Jobs::Table,
+            &["status", "run_at"],
+            false,
+        ))
+        .await?;
 
         m.create_table(
             Table::create()
@@ -197,8 +202,13 @@ impl MigrationTrait for Migration {
                 .to_owned(),
         )
         .await?;
-        m.create_index(index("idx_events_status_starts", Events::Table, &["status", "starts_at"], false))
-            .await?;
+        m.create_index(index(
+            "idx_events_status_starts",
+            Events::Table,
+            &["status", "starts_at"],
+            false,
+        ))
+        .await?;
 
         m.create_table(
             Table::create()

@@ -11,8 +11,9 @@ pub mod listing;
 pub mod matching;
 pub mod synonyms;
 pub mod text;
+pub mod tune;
 
-pub use error::SearchError;
 pub use engine::{EmbeddedEngine, ProductDocument, SearchEngine};
+pub use error::SearchError;
 pub use listing::{BundleQuery, ProductQuery, ProductSort};
 pub use matching::{Match, NeedQuery, match_need};

@@ -17,7 +17,7 @@ use std::collections::{HashMap, HashSet};
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NeedQuery {
     /// The need's title and description (a title first weighs a little more: see
-    /// [`TITLE_WEIGHT`]); put a line break between them.
+    /// [`crate::tune::knob("TITLE_WEIGHT", 0.5)`]); put a line break between them.
     pub text: String,
     /// The enterprise's segment. `None` for an enterprise outside the five segments: only
     /// cross-industry (`general`) products are then proposed.
@@ -74,28 +74,32 @@ fn need_terms(text: &str) -> Vec<WeightedTerm> {
         if text::is_stop_word(&w) || text::is_single_cjk(&w) {
             continue;
         }
-        let base = if whole_words.contains(&w) { 1.0 } else { PART_WEIGHT };
+        let base = if whole_words.contains(&w) {
+            1.0
+        } else {
+            crate::tune::knob("PART_WEIGHT", 0.6)
+        };
         match weights.get_mut(&w) {
             // A word said again matters a little more, not twice as much.
-            Some(x) => *x += 0.3 * base,
+            Some(x) => *x += crate::tune::knob("REPEAT", 0.3) * base,
             None => {
                 weights.insert(w.clone(), base);
                 order.push(w);
             }
         }
     }
-    let keywords = text::keywords(text, KEYWORDS);
+    let keywords = text::keywords(text, crate::tune::knob("KEYWORDS", 12.0) as usize);
     let best = keywords.first().map_or(1.0, |(_, w)| *w).max(f64::EPSILON);
     for (k, kw) in &keywords {
         if let Some(x) = weights.get_mut(k) {
-            *x *= 1.0 + KEYWORD_BOOST * (kw / best) as f32;
+            *x *= 1.0 + crate::tune::knob("KEYWORD_BOOST", 1.0) * (kw / best) as f32;
         }
     }
     for w in &order {
         if title_words.contains(w)
             && let Some(x) = weights.get_mut(w)
         {
-            *x *= 1.0 + TITLE_WEIGHT;
+            *x *= 1.0 + crate::tune::knob("TITLE_WEIGHT", 0.5);
         }
     }
     let mut terms: Vec<WeightedTerm> = order
@@ -112,7 +116,7 @@ fn need_terms(text: &str) -> Vec<WeightedTerm> {
             if !weights.contains_key(&s) && !expanded.iter().any(|e| e.text == s) {
                 expanded.push(WeightedTerm {
                     text: s,
-                    weight: t.weight * SYNONYM_WEIGHT,
+                    weight: t.weight * crate::tune::knob("SYNONYM_WEIGHT", 0.7),
                 });
             }
         }
@@ -149,6 +153,8 @@ pub async fn match_need(
     }
     let terms = need_terms(&need.text);
     let query = CandidateQuery {
+        text: need.text.clone(),
+        text_weight: crate::tune::knob("GRAMS", 0.0),
         terms: terms.clone(),
         filter: need_filter(need),
         limit: need.limit.saturating_mul(5).max(CANDIDATES_MIN),
@@ -180,21 +186,22 @@ fn boost(d: &ProductDocument, need: &NeedQuery) -> f32 {
     // The labels' rule too: a general product is second choice where a product made for the
     // segment serves the same purpose.
     if need.industry.is_some_and(|i| d.industries.contains(&i)) {
-        b += BOOST_INDUSTRY_SPECIFIC;
+        b += crate::tune::knob("BOOST_INDUSTRY_SPECIFIC", 0.25);
     }
     if !need.stages.is_empty() {
         let covered = need.stages.iter().filter(|s| d.stages.contains(s)).count();
-        b += BOOST_STAGE_COVERAGE * covered as f32 / need.stages.len() as f32;
+        b += crate::tune::knob("BOOST_STAGE_COVERAGE", 0.1) * covered as f32
+            / need.stages.len() as f32;
     }
     let refs = d.reference_cases.max(0) as f32;
-    b += BOOST_REFERENCES * (1.0 + refs.min(REFERENCES_SATURATION)).ln()
+    b += crate::tune::knob("BOOST_REFERENCES", 0.1) * (1.0 + refs.min(REFERENCES_SATURATION)).ln()
         / (1.0 + REFERENCES_SATURATION).ln();
     if let Some(x) = d.xkqz {
         let n = [x.small, x.fast, x.light, x.precise]
             .into_iter()
             .filter(|f| *f)
             .count();
-        b += BOOST_XKQZ * n as f32 / 4.0;
+        b += crate::tune::knob("BOOST_XKQZ", 0.05) * n as f32 / 4.0;
     }
     b
 }
@@ -328,6 +335,9 @@ mod tests {
         assert!(w("报工").is_some_and(|x| x > 1.0), "{t:?}");
         assert!(w("制造执行系统").is_some(), "{t:?}");
         assert!(w("工单报工").is_some(), "{t:?}");
-        assert!(t.iter().all(|x| x.text != "的" && x.text != "全靠"), "{t:?}");
+        assert!(
+            t.iter().all(|x| x.text != "的" && x.text != "全靠"),
+            "{t:?}"
+        );
     }
 }

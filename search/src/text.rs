@@ -7,8 +7,10 @@
 use jieba_rs::{Jieba, KeywordExtract, TfIdf};
 use std::sync::LazyLock;
 
-/// The name the tokenizer is registered under in tantivy.
+/// The name the word tokenizer is registered under in tantivy.
 pub const TOKENIZER_NAME: &str = "zh_jieba";
+/// The name the character-pair tokenizer is registered under in tantivy.
+pub const BIGRAM_TOKENIZER_NAME: &str = "zh_bigram";
 
 /// Words of digital manufacturing that jieba's general dictionary lacks or cuts apart. Without
 /// them, `报工` becomes `报`+`工` in one text and stays whole in another, and the two never meet.
@@ -131,15 +133,15 @@ const TRADE_WORDS: &[&str] = &[
 /// Function words that carry no topic; dropped from queries (never from the index, so an
 /// exact search for them still works when nothing else is asked).
 const STOP_WORDS: &[&str] = &[
-    "的", "了", "和", "与", "及", "或", "在", "是", "我", "我们", "你", "你们", "他", "他们",
-    "这", "那", "这个", "那个", "一个", "有", "也", "都", "就", "还", "又", "要", "想", "能",
-    "会", "可以", "希望", "需要", "现在", "目前", "一些", "什么", "怎么", "没有", "不", "很",
-    "比较", "非常", "已经", "因为", "所以", "但是", "而且", "如果", "对", "把", "被", "让",
-    "给", "从", "到", "用", "上", "下", "里", "中", "个", "等", "着", "过", "吗", "呢", "吧",
-    "啊", "每", "各", "多", "少", "大", "小", "好", "家", "时", "后", "前", "经常", "总是",
-    "一下", "一直", "其实", "只能", "只", "靠", "全靠", "找", "做", "搞", "弄", "太", "别",
-    "能够", "还是", "以及", "并且", "这样", "那样", "自己", "公司", "企业", "我司", "厂里",
-    "工厂", "系统", "平台", "软件", "方案", "产品", "管理", "问题", "情况", "方面", "时候",
+    "的", "了", "和", "与", "及", "或", "在", "是", "我", "我们", "你", "你们", "他", "他们", "这",
+    "那", "这个", "那个", "一个", "有", "也", "都", "就", "还", "又", "要", "想", "能", "会",
+    "可以", "希望", "需要", "现在", "目前", "一些", "什么", "怎么", "没有", "不", "很", "比较",
+    "非常", "已经", "因为", "所以", "但是", "而且", "如果", "对", "把", "被", "让", "给", "从",
+    "到", "用", "上", "下", "里", "中", "个", "等", "着", "过", "吗", "呢", "吧", "啊", "每", "各",
+    "多", "少", "大", "小", "好", "家", "时", "后", "前", "经常", "总是", "一下", "一直", "其实",
+    "只能", "只", "靠", "全靠", "找", "做", "搞", "弄", "太", "别", "能够", "还是", "以及", "并且",
+    "这样", "那样", "自己", "公司", "企业", "我司", "厂里", "工厂", "系统", "平台", "软件", "方案",
+    "产品", "管理", "问题", "情况", "方面", "时候",
 ];
 
 struct Analyzer {
@@ -240,6 +242,73 @@ pub fn analyze(text: &str) -> Vec<Piece> {
     pieces
 }
 
+/// Overlapping pairs of CJK characters (a lone character stays single) and whole ASCII
+/// words: a second, segmentation-free view of the text. Where jieba cuts a need and a product
+/// differently (`开停机` and `开机率`), their shared characters still meet here.
+#[must_use]
+pub fn bigrams(text: &str) -> Vec<Piece> {
+    let (norm, origin) = normalize(text);
+    let from = |b: usize| origin.get(b).copied().unwrap_or(0);
+    let mut out = Vec::new();
+    // (char index, byte start, byte end) of the current run's characters.
+    let mut run: Vec<(usize, usize, usize)> = Vec::new();
+    let mut ascii_start: Option<(usize, usize)> = None;
+    let flush_cjk = |run: &mut Vec<(usize, usize, usize)>, out: &mut Vec<Piece>| {
+        if run.len() == 1 {
+            let (pos, b, e) = run[0];
+            out.push(Piece {
+                text: norm[b..e].to_owned(),
+                position: pos,
+                from: from(b),
+                to: from(e),
+            });
+        }
+        for w in run.windows(2) {
+            let ((pos, b, _), (_, _, e)) = (w[0], w[1]);
+            out.push(Piece {
+                text: norm[b..e].to_owned(),
+                position: pos,
+                from: from(b),
+                to: from(e),
+            });
+        }
+        run.clear();
+    };
+    let mut chars = 0;
+    for (b, c) in norm.char_indices() {
+        let e = b + c.len_utf8();
+        if c.is_ascii_alphanumeric() {
+            flush_cjk(&mut run, &mut out);
+            ascii_start.get_or_insert((chars, b));
+        } else {
+            if let Some((pos, start)) = ascii_start.take() {
+                out.push(Piece {
+                    text: norm[start..b].to_owned(),
+                    position: pos,
+                    from: from(start),
+                    to: from(b),
+                });
+            }
+            if c.is_alphanumeric() {
+                run.push((chars, b, e));
+            } else {
+                flush_cjk(&mut run, &mut out);
+            }
+        }
+        chars += 1;
+    }
+    if let Some((pos, start)) = ascii_start {
+        out.push(Piece {
+            text: norm[start..].to_owned(),
+            position: pos,
+            from: from(start),
+            to: text.len(),
+        });
+    }
+    flush_cjk(&mut run, &mut out);
+    out
+}
+
 /// The words of a text in jieba's default (non-overlapping) cut, normalised, without
 /// punctuation. A query is a list of such words, each searched with its parts.
 #[must_use]
@@ -296,21 +365,33 @@ pub fn keywords(text: &str, top_k: usize) -> Vec<(String, f64)> {
         .collect()
 }
 
-/// The tantivy tokenizer: [`analyze`] behind tantivy's `Tokenizer` trait.
-#[derive(Clone, Default)]
-pub struct JiebaTokenizer;
+/// A tantivy tokenizer made of one of this module's analyses ([`analyze`], [`bigrams`]).
+#[derive(Clone)]
+pub struct PieceTokenizer(fn(&str) -> Vec<Piece>);
+
+/// The word tokenizer: jieba's search mode.
+#[must_use]
+pub fn word_tokenizer() -> PieceTokenizer {
+    PieceTokenizer(analyze)
+}
+
+/// The character-pair tokenizer.
+#[must_use]
+pub fn bigram_tokenizer() -> PieceTokenizer {
+    PieceTokenizer(bigrams)
+}
 
 /// The tokens of one text, computed up front (jieba needs the whole text anyway).
-pub struct JiebaTokenStream {
+pub struct PieceTokenStream {
     tokens: std::vec::IntoIter<tantivy::tokenizer::Token>,
     current: tantivy::tokenizer::Token,
 }
 
-impl tantivy::tokenizer::Tokenizer for JiebaTokenizer {
-    type TokenStream<'a> = JiebaTokenStream;
+impl tantivy::tokenizer::Tokenizer for PieceTokenizer {
+    type TokenStream<'a> = PieceTokenStream;
 
-    fn token_stream<'a>(&'a mut self, text: &'a str) -> JiebaTokenStream {
-        let tokens: Vec<_> = analyze(text)
+    fn token_stream<'a>(&'a mut self, text: &'a str) -> PieceTokenStream {
+        let tokens: Vec<_> = (self.0)(text)
             .into_iter()
             .map(|p| tantivy::tokenizer::Token {
                 offset_from: p.from,
@@ -320,14 +401,14 @@ impl tantivy::tokenizer::Tokenizer for JiebaTokenizer {
                 position_length: 1,
             })
             .collect();
-        JiebaTokenStream {
+        PieceTokenStream {
             tokens: tokens.into_iter(),
             current: tantivy::tokenizer::Token::default(),
         }
     }
 }
 
-impl tantivy::tokenizer::TokenStream for JiebaTokenStream {
+impl tantivy::tokenizer::TokenStream for PieceTokenStream {
     fn advance(&mut self) -> bool {
         match self.tokens.next() {
             Some(t) => {
@@ -382,8 +463,20 @@ mod tests {
         let p = analyze(s);
         assert!(p.windows(2).all(|w| w[0].position <= w[1].position));
         for x in &p {
-            assert!(s.is_char_boundary(x.from) && s.is_char_boundary(x.to), "{x:?}");
+            assert!(
+                s.is_char_boundary(x.from) && s.is_char_boundary(x.to),
+                "{x:?}"
+            );
         }
+    }
+
+    #[test]
+    fn bigrams_pair_cjk_and_keep_ascii_words() {
+        let b: Vec<String> = bigrams("扫码报工, MES系统。码")
+            .into_iter()
+            .map(|p| p.text)
+            .collect();
+        assert_eq!(b, ["扫码", "码报", "报工", "mes", "系统", "码"]);
     }
 
     #[test]

@@ -60,9 +60,17 @@ impl WorkerSettings {
             "QUERY_TIMEOUT_SECS",
         ];
         vars.extend_from_slice(JOB_VARIABLES);
-        fig = fig.merge(Env::raw().only(&vars).map(|k| k.as_str().to_lowercase().into()));
+        fig = fig.merge(
+            Env::raw()
+                .only(&vars)
+                .map(|k| k.as_str().to_lowercase().into()),
+        );
         fig.extract().map_err(|e| {
-            anyhow::anyhow!("configuration error: {}: {}", e.path.join("_").to_uppercase(), e.kind)
+            anyhow::anyhow!(
+                "configuration error: {}: {}",
+                e.path.join("_").to_uppercase(),
+                e.kind
+            )
         })
     }
 
@@ -70,7 +78,10 @@ impl WorkerSettings {
     pub fn database_url(&self) -> String {
         match &self.database_url {
             Some(u) => u.expose_secret().to_owned(),
-            None => format!("sqlite://{}?mode=rwc", self.data_dir.join("marketplace.db").display()),
+            None => format!(
+                "sqlite://{}?mode=rwc",
+                self.data_dir.join("marketplace.db").display()
+            ),
         }
     }
 }
@@ -116,7 +127,11 @@ pub async fn start_loops(
                         }
                     }
                 };
-                let relay = tokio::spawn(redis_transport::relay(ctx.clone(), con.clone(), stop.clone()));
+                let relay = tokio::spawn(redis_transport::relay(
+                    ctx.clone(),
+                    con.clone(),
+                    stop.clone(),
+                ));
                 redis_transport::consume(ctx, con, stop).await;
                 let _ = relay.await;
             }));
@@ -137,9 +152,16 @@ pub async fn run(settings: WorkerSettings) -> anyhow::Result<()> {
         Duration::from_secs(settings.query_timeout_secs),
     )
     .await?;
-    Migrator::up(&db, None).await.context("running migrations")?;
+    Migrator::up(&db, None)
+        .await
+        .context("running migrations")?;
     let registry = Registry::new();
-    let ctx = JobContext::new(db.clone(), mailer(&settings.jobs, &settings.data_dir)?, settings.jobs.clone(), &registry)?;
+    let ctx = JobContext::new(
+        db.clone(),
+        mailer(&settings.jobs, &settings.data_dir)?,
+        settings.jobs.clone(),
+        &registry,
+    )?;
     let outstanding = IntGauge::new("jobs_outstanding", "Jobs due or running")?;
     registry.register(Box::new(outstanding.clone()))?;
 
@@ -153,18 +175,24 @@ pub async fn run(settings: WorkerSettings) -> anyhow::Result<()> {
         let outstanding = outstanding.clone();
         let db = metrics_db.clone();
         App::new()
-            .route("/healthz", web::get().to(|| async { HttpResponse::Ok().body("ok") }))
+            .route(
+                "/healthz",
+                web::get().to(|| async { HttpResponse::Ok().body("ok") }),
+            )
             .route(
                 "/metrics",
                 web::get().to(move || {
-                    let (registry, outstanding, db) = (registry.clone(), outstanding.clone(), db.clone());
+                    let (registry, outstanding, db) =
+                        (registry.clone(), outstanding.clone(), db.clone());
                     async move {
                         if let Ok(n) = domain::jobs::outstanding_due(&db).await {
                             outstanding.set(i64::try_from(n).unwrap_or(i64::MAX));
                         }
                         let mut buf = Vec::new();
                         let _ = TextEncoder::new().encode(&registry.gather(), &mut buf);
-                        HttpResponse::Ok().content_type("text/plain; version=0.0.4").body(buf)
+                        HttpResponse::Ok()
+                            .content_type("text/plain; version=0.0.4")
+                            .body(buf)
                     }
                 }),
             )
@@ -172,7 +200,12 @@ pub async fn run(settings: WorkerSettings) -> anyhow::Result<()> {
     .workers(1)
     .disable_signals()
     .bind(settings.worker_bind_addr)
-    .with_context(|| format!("WORKER_BIND_ADDR: cannot listen on {}", settings.worker_bind_addr))?
+    .with_context(|| {
+        format!(
+            "WORKER_BIND_ADDR: cannot listen on {}",
+            settings.worker_bind_addr
+        )
+    })?
     .run();
     let server_handle = server.handle();
     let server_task = tokio::spawn(server);

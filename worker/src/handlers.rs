@@ -15,9 +15,7 @@ use domain::jobs::{self, Job, Mail};
 use domain::new_id;
 use domain::values::{EventStatus, Industry, RegistrationStatus, Role, SupplierStatus};
 use sea_orm::sea_query::{Expr, OnConflict};
-use sea_orm::{
-    ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, Set, TransactionTrait,
-};
+use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, Set, TransactionTrait};
 use serde::Serialize;
 use std::collections::{HashMap, HashSet};
 use std::sync::OnceLock;
@@ -87,7 +85,10 @@ async fn audience(ctx: &JobContext, industries: &[Industry]) -> Result<Vec<user:
 }
 
 async fn announce(ctx: &JobContext, event_id: &str) -> Result<(), JobError> {
-    let Some(e) = event::Entity::find_by_id(event_id.to_owned()).one(&ctx.db).await? else {
+    let Some(e) = event::Entity::find_by_id(event_id.to_owned())
+        .one(&ctx.db)
+        .await?
+    else {
         return Ok(());
     };
     if e.status != EventStatus::Published {
@@ -103,7 +104,15 @@ async fn announce(ctx: &JobContext, event_id: &str) -> Result<(), JobError> {
     let mails: Vec<Job> = users
         .iter()
         .filter(|u| wants(prefs.get(&u.id), &e.industries.0))
-        .map(|u| Job::mail(&u.id, &e.id, Mail::EventAnnouncement { event_id: e.id.clone() }))
+        .map(|u| {
+            Job::mail(
+                &u.id,
+                &e.id,
+                Mail::EventAnnouncement {
+                    event_id: e.id.clone(),
+                },
+            )
+        })
         .collect();
     tracing::info!(event_id, recipients = mails.len(), "announcing event");
     // Children and the parent's completion are separate commits; if this job runs again the
@@ -115,7 +124,10 @@ async fn announce(ctx: &JobContext, event_id: &str) -> Result<(), JobError> {
 }
 
 async fn remind(ctx: &JobContext, event_id: &str, revision: i32) -> Result<(), JobError> {
-    let Some(e) = event::Entity::find_by_id(event_id.to_owned()).one(&ctx.db).await? else {
+    let Some(e) = event::Entity::find_by_id(event_id.to_owned())
+        .one(&ctx.db)
+        .await?
+    else {
         return Ok(());
     };
     // A moved event has a newer reminder of its own; a past one needs none.
@@ -130,7 +142,15 @@ async fn remind(ctx: &JobContext, event_id: &str, revision: i32) -> Result<(), J
     let subject = format!("{event_id}:{revision}");
     let mails: Vec<Job> = registered
         .iter()
-        .map(|r| Job::mail(&r.user_id, &subject, Mail::EventReminder { event_id: event_id.to_owned() }))
+        .map(|r| {
+            Job::mail(
+                &r.user_id,
+                &subject,
+                Mail::EventReminder {
+                    event_id: event_id.to_owned(),
+                },
+            )
+        })
         .collect();
     jobs::enqueue_all(&ctx.db, &mails, None).await?;
     Ok(())
@@ -153,7 +173,11 @@ async fn claim_delivery(
         created_at: Set(now),
         sent_at: Set(None),
     })
-    .on_conflict(OnConflict::column(delivery::Column::Key).do_nothing().to_owned())
+    .on_conflict(
+        OnConflict::column(delivery::Column::Key)
+            .do_nothing()
+            .to_owned(),
+    )
     .exec_without_returning(&ctx.db)
     .await?;
     if inserted == 1 {
@@ -167,7 +191,9 @@ async fn claim_delivery(
         return Ok(false);
     }
     if existing.created_at > now - Duration::seconds(IN_FLIGHT) && existing.job_id != job_id {
-        return Err(JobError::Retry("the same mail is being sent by another worker".into()));
+        return Err(JobError::Retry(
+            "the same mail is being sent by another worker".into(),
+        ));
     }
     // An earlier attempt died between claiming and sending: take it over.
     delivery::Entity::update_many()
@@ -205,7 +231,11 @@ fn shanghai(t: DateTime<Utc>) -> String {
 }
 
 fn industries_zh(list: &IndustryList) -> String {
-    list.0.iter().map(|i| i.label_zh()).collect::<Vec<_>>().join("、")
+    list.0
+        .iter()
+        .map(|i| i.label_zh())
+        .collect::<Vec<_>>()
+        .join("、")
 }
 
 async fn send_mail(
@@ -215,7 +245,10 @@ async fn send_mail(
     key: &str,
     mail: &Mail,
 ) -> Result<(), JobError> {
-    let Some(u) = user::Entity::find_by_id(user_id.to_owned()).one(&ctx.db).await? else {
+    let Some(u) = user::Entity::find_by_id(user_id.to_owned())
+        .one(&ctx.db)
+        .await?
+    else {
         return Ok(());
     };
     let event_id = match mail {
@@ -227,7 +260,10 @@ async fn send_mail(
         | Mail::EventCancelled { event_id }
         | Mail::EventReminder { event_id } => event_id,
     };
-    let Some(e) = event::Entity::find_by_id(event_id.clone()).one(&ctx.db).await? else {
+    let Some(e) = event::Entity::find_by_id(event_id.clone())
+        .one(&ctx.db)
+        .await?
+    else {
         return Ok(());
     };
     if !claim_delivery(ctx, key, job_id, user_id).await? {
@@ -238,7 +274,11 @@ async fn send_mail(
     } else {
         None
     };
-    let link = format!("{}/#/events/{}", ctx.settings.public_url.trim_end_matches('/'), e.id);
+    let link = format!(
+        "{}/#/events/{}",
+        ctx.settings.public_url.trim_end_matches('/'),
+        e.id
+    );
     let facts = MailContext {
         name: u.display_name.clone(),
         event: EventFacts {
@@ -256,7 +296,11 @@ async fn send_mail(
     let rendered = templates()?
         .render(mail.template(), &facts)
         .map_err(|err| JobError::Permanent(format!("render {}: {err}", mail.template())))?;
-    let ics = matches!(mail, Mail::RegistrationConfirmed { .. } | Mail::Promoted { .. }).then(|| {
+    let ics = matches!(
+        mail,
+        Mail::RegistrationConfirmed { .. } | Mail::Promoted { .. }
+    )
+    .then(|| {
         ics::calendar(&IcsEvent {
             uid: &e.id,
             title: &e.title,
@@ -297,7 +341,11 @@ async fn send_mail(
         created_at: Set(now),
         read_at: Set(None),
     })
-    .on_conflict(OnConflict::column(notification::Column::Key).do_nothing().to_owned())
+    .on_conflict(
+        OnConflict::column(notification::Column::Key)
+            .do_nothing()
+            .to_owned(),
+    )
     .exec_without_returning(&txn)
     .await?;
     txn.commit().await?;
@@ -336,17 +384,27 @@ pub async fn run_one(ctx: &JobContext, m: job::Model) {
     let result = perform(ctx, &m).await;
     let outcome = match &result {
         Ok(()) => jobs::complete(&ctx.db, &m.id).await.map(|()| "done"),
-        Err(JobError::Retry(e)) => jobs::fail(&ctx.db, &m, e, false)
-            .await
-            .map(|s| if s == domain::values::JobStatus::Dead { "dead" } else { "retry" }),
+        Err(JobError::Retry(e)) => jobs::fail(&ctx.db, &m, e, false).await.map(|s| {
+            if s == domain::values::JobStatus::Dead {
+                "dead"
+            } else {
+                "retry"
+            }
+        }),
         Err(JobError::Permanent(e)) => jobs::fail(&ctx.db, &m, e, true).await.map(|_| "dead"),
     };
     match outcome {
         Ok(o) => {
-            ctx.jobs_total.with_label_values(&[m.kind.as_str(), o]).inc();
+            ctx.jobs_total
+                .with_label_values(&[m.kind.as_str(), o])
+                .inc();
             match &result {
-                Ok(()) => tracing::debug!(job = %m.id, kind = %m.kind, ms = started.elapsed().as_millis() as u64, "job done"),
-                Err(e) => tracing::warn!(job = %m.id, kind = %m.kind, attempt = m.attempts + 1, outcome = o, error = %e, "job failed"),
+                Ok(()) => {
+                    tracing::debug!(job = %m.id, kind = %m.kind, ms = started.elapsed().as_millis() as u64, "job done")
+                }
+                Err(e) => {
+                    tracing::warn!(job = %m.id, kind = %m.kind, attempt = m.attempts + 1, outcome = o, error = %e, "job failed")
+                }
             }
         }
         // The lease runs out and another worker takes the job again: nothing is lost.

@@ -8,13 +8,14 @@ use domain::entities::job;
 use domain::values::JobStatus;
 use redis::AsyncCommands;
 use redis::aio::ConnectionManager;
-use redis::streams::{StreamAutoClaimOptions, StreamAutoClaimReply, StreamId, StreamReadOptions, StreamReadReply};
+use redis::streams::{
+    StreamAutoClaimOptions, StreamAutoClaimReply, StreamId, StreamReadOptions, StreamReadReply,
+};
 use sea_orm::EntityTrait;
 use std::time::Duration;
 use tokio::sync::watch;
 use tokio::task::JoinSet;
 
-pub const STREAM: &str = "sme:jobs";
 pub const GROUP: &str = "workers";
 /// Entries pending this long on a consumer are taken to be orphaned by a dead worker.
 const RECLAIM_IDLE_MS: usize = 30_000;
@@ -29,8 +30,8 @@ pub async fn connect(url: &str) -> redis::RedisResult<ConnectionManager> {
     ConnectionManager::new(client).await
 }
 
-async fn ensure_group(con: &mut ConnectionManager) -> redis::RedisResult<()> {
-    let r: redis::RedisResult<()> = con.xgroup_create_mkstream(STREAM, GROUP, "0").await;
+async fn ensure_group(con: &mut ConnectionManager, stream: &str) -> redis::RedisResult<()> {
+    let r: redis::RedisResult<()> = con.xgroup_create_mkstream(stream, GROUP, "0").await;
     match r {
         Err(e) if e.code() == Some("BUSYGROUP") => Ok(()),
         other => other,
@@ -74,7 +75,12 @@ async fn relay_once(
     }
     let mut pipe = redis::pipe();
     for r in &rows {
-        pipe.cmd("XADD").arg(STREAM).arg("*").arg("job_id").arg(&r.id).ignore();
+        pipe.cmd("XADD")
+            .arg(&ctx.settings.redis_stream)
+            .arg("*")
+            .arg("job_id")
+            .arg(&r.id)
+            .ignore();
     }
     pipe.query_async::<()>(con).await?;
     Ok(rows.len())
@@ -87,11 +93,12 @@ fn job_id(entry: &StreamId) -> Option<String> {
 /// Reads the stream as one consumer of the group, until stopped; then finishes in-flight jobs.
 pub async fn consume(ctx: JobContext, mut con: ConnectionManager, mut stop: watch::Receiver<bool>) {
     let consumer = ctx.worker_id.clone();
+    let stream = ctx.settings.redis_stream.clone();
     let limit = ctx.settings.worker_concurrency.max(1);
     let mut running: JoinSet<()> = JoinSet::new();
     let mut last_reclaim = tokio::time::Instant::now() - Duration::from_secs(60);
     while !*stop.borrow() {
-        if let Err(e) = ensure_group(&mut con).await {
+        if let Err(e) = ensure_group(&mut con, &stream).await {
             tracing::warn!(error = %e, "consumer: Redis unavailable; retrying");
             tokio::select! {
                 _ = tokio::time::sleep(Duration::from_secs(1)) => {}
@@ -110,7 +117,7 @@ pub async fn consume(ctx: JobContext, mut con: ConnectionManager, mut stop: watc
             last_reclaim = tokio::time::Instant::now();
             let claimed: redis::RedisResult<StreamAutoClaimReply> = con
                 .xautoclaim_options(
-                    STREAM,
+                    &stream,
                     GROUP,
                     &consumer,
                     RECLAIM_IDLE_MS,
@@ -134,7 +141,7 @@ pub async fn consume(ctx: JobContext, mut con: ConnectionManager, mut stop: watc
                 .count(free)
                 .block(1000);
             let read: redis::RedisResult<StreamReadReply> =
-                con.xread_options(&[STREAM], &[">"], &opts).await;
+                con.xread_options(&[&stream], &[">"], &opts).await;
             match read {
                 Ok(reply) => entries.extend(reply.keys.into_iter().flat_map(|k| k.ids)),
                 Err(e) => {
@@ -147,26 +154,34 @@ pub async fn consume(ctx: JobContext, mut con: ConnectionManager, mut stop: watc
         for entry in entries {
             let ctx = ctx.clone();
             let mut con = con.clone();
+            let stream = stream.clone();
             running.spawn(async move {
                 if let Some(id) = job_id(&entry) {
                     handle(&ctx, &id).await;
                 }
                 // Acknowledge only once the outcome is in the database.
-                let acked: redis::RedisResult<i64> = con.xack(STREAM, GROUP, &[&entry.id]).await;
+                let acked: redis::RedisResult<i64> = con.xack(&stream, GROUP, &[&entry.id]).await;
                 if let Err(e) = acked {
                     tracing::warn!(error = %e, entry = %entry.id, "XACK failed; the entry will be reclaimed");
                 }
             });
         }
     }
-    tracing::info!(in_flight = running.len(), "consumer stopping: finishing in-flight jobs");
+    tracing::info!(
+        in_flight = running.len(),
+        "consumer stopping: finishing in-flight jobs"
+    );
     while running.join_next().await.is_some() {}
 }
 
 async fn handle(ctx: &JobContext, id: &str) {
     match job::Entity::find_by_id(id.to_owned()).one(&ctx.db).await {
-        Ok(Some(m)) if !matches!(m.status, JobStatus::Done | JobStatus::Dead) => run_one(ctx, m).await,
+        Ok(Some(m)) if !matches!(m.status, JobStatus::Done | JobStatus::Dead) => {
+            run_one(ctx, m).await
+        }
         Ok(_) => {}
-        Err(e) => tracing::warn!(error = %e, job = id, "cannot load job; the relay will send it again"),
+        Err(e) => {
+            tracing::warn!(error = %e, job = id, "cannot load job; the relay will send it again")
+        }
     }
 }

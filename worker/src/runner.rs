@@ -47,7 +47,10 @@ pub async fn run(ctx: JobContext, mut stop: watch::Receiver<bool>) {
             running.spawn(async move { run_one(&ctx, m).await });
         }
     }
-    tracing::info!(in_flight = running.len(), "job runner stopping: finishing in-flight jobs");
+    tracing::info!(
+        in_flight = running.len(),
+        "job runner stopping: finishing in-flight jobs"
+    );
     while running.join_next().await.is_some() {}
 }
 
@@ -63,7 +66,9 @@ pub async fn drain(ctx: &JobContext, timeout: Duration) -> Result<(), String> {
             .await
             .map_err(|e| e.to_string())?;
         if claimed.is_empty() {
-            let left = jobs::outstanding_due(&ctx.db).await.map_err(|e| e.to_string())?;
+            let left = jobs::outstanding_due(&ctx.db)
+                .await
+                .map_err(|e| e.to_string())?;
             if left == 0 {
                 return Ok(());
             }

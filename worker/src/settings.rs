@@ -18,6 +18,8 @@ pub struct JobSettings {
     pub public_url: String,
     #[serde(with = "humantime_serde")]
     pub event_reminder_before: Duration,
+    /// The Redis Stream jobs travel on (one per deployment; tests use their own).
+    pub redis_stream: String,
     /// Jobs one process runs at once.
     pub worker_concurrency: usize,
     /// A job claimed but not finished within this is given to another worker.
@@ -33,6 +35,7 @@ impl Default for JobSettings {
             mail_from: "中小企业数字化转型服务平台 <noreply@sme-platform.local>".into(),
             public_url: "http://127.0.0.1:8080".into(),
             event_reminder_before: Duration::from_secs(24 * 3600),
+            redis_stream: "sme:jobs".into(),
             worker_concurrency: 16,
             job_lease: Duration::from_secs(60),
         }
@@ -42,6 +45,7 @@ impl Default for JobSettings {
 /// The variables of `JobSettings`, for `figment::providers::Env::only`.
 pub const JOB_VARIABLES: &[&str] = &[
     "REDIS_URL",
+    "REDIS_STREAM",
     "SMTP_URL",
     "MAIL_FROM",
     "PUBLIC_URL",

@@ -14,7 +14,6 @@ use domain::services::orders::{
     self, ContractTerms, IdempotencyKey, NewOrder, OrderFilter, OrderSort, OrderView,
 };
 use domain::{Checker, DomainError};
-use sea_orm::TransactionSession;
 use serde::Deserialize;
 use std::future::{Ready, ready};
 use std::time::Duration;
@@ -81,14 +80,8 @@ pub async fn place(
 ) -> ApiResult<HttpResponse> {
     let mut attempt = 0;
     let placed = loop {
-        let result = orders::place(
-            &state.db,
-            &actor,
-            &key,
-            &body,
-            StatusCode::CREATED.as_u16(),
-        )
-        .await;
+        let result =
+            orders::place(&state.db, &actor, &key, &body, StatusCode::CREATED.as_u16()).await;
         match result {
             // A concurrent request with this key has not committed yet: wait for its answer.
             Err(DomainError::Conflict { code, .. })
@@ -103,10 +96,12 @@ pub async fn place(
             other => break other?,
         }
     };
-    let mut res = HttpResponse::build(
-        StatusCode::from_u16(placed.status).unwrap_or(StatusCode::CREATED),
-    );
-    res.insert_header((LOCATION, format!("/api/v1/orders/{}", placed.order.order.id)));
+    let mut res =
+        HttpResponse::build(StatusCode::from_u16(placed.status).unwrap_or(StatusCode::CREATED));
+    res.insert_header((
+        LOCATION,
+        format!("/api/v1/orders/{}", placed.order.order.id),
+    ));
     if placed.replayed {
         res.insert_header(("Idempotent-Replayed", "true"));
     }

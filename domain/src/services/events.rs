@@ -108,7 +108,10 @@ fn check(e: NewEvent) -> DomainResult<Content> {
         .filter(|u| !u.is_empty())
         .map(|u| {
             if !(u.starts_with("https://") || u.starts_with("http://")) || u.len() > 500 {
-                c.fail("online_url", "线上链接须为 http(s) 地址，且不超过 500 个字符");
+                c.fail(
+                    "online_url",
+                    "线上链接须为 http(s) 地址，且不超过 500 个字符",
+                );
             }
             u.to_owned()
         });
@@ -288,13 +291,23 @@ pub async fn update<C: ConnectionTrait>(
 ) -> DomainResult<event::Model> {
     organiser(actor)?;
     let current = lock(db, id).await?;
-    if matches!(current.status, EventStatus::Cancelled | EventStatus::Completed) {
-        return Err(DomainError::conflict("invalid_state", "活动已取消或已结束，不能修改"));
+    if matches!(
+        current.status,
+        EventStatus::Cancelled | EventStatus::Completed
+    ) {
+        return Err(DomainError::conflict(
+            "invalid_state",
+            "活动已取消或已结束，不能修改",
+        ));
     }
     let c = check(NewEvent {
         title: patch.title.unwrap_or_else(|| current.title.clone()),
-        description: patch.description.unwrap_or_else(|| current.description.clone()),
-        industries: patch.industries.unwrap_or_else(|| current.industries.0.clone()),
+        description: patch
+            .description
+            .unwrap_or_else(|| current.description.clone()),
+        industries: patch
+            .industries
+            .unwrap_or_else(|| current.industries.0.clone()),
         starts_at: patch.starts_at.unwrap_or(current.starts_at),
         ends_at: patch.ends_at.unwrap_or(current.ends_at),
         venue: patch.venue.unwrap_or_else(|| current.venue.clone()),
@@ -321,15 +334,33 @@ pub async fn update<C: ConnectionTrait>(
     let e = m.update(db).await?;
     if published && moved {
         let subject = format!("{}:{revision}", e.id);
-        let told: Vec<Job> = people(db, &e.id, &[RegistrationStatus::Registered, RegistrationStatus::Waitlisted])
-            .await?
-            .iter()
-            .map(|r| Job::mail(&r.user_id, &subject, Mail::EventChanged { event_id: e.id.clone() }))
-            .collect();
+        let told: Vec<Job> = people(
+            db,
+            &e.id,
+            &[
+                RegistrationStatus::Registered,
+                RegistrationStatus::Waitlisted,
+            ],
+        )
+        .await?
+        .iter()
+        .map(|r| {
+            Job::mail(
+                &r.user_id,
+                &subject,
+                Mail::EventChanged {
+                    event_id: e.id.clone(),
+                },
+            )
+        })
+        .collect();
         jobs::enqueue_all(db, &told, None).await?;
         jobs::enqueue(
             db,
-            Job::RemindEvent { event_id: e.id.clone(), revision },
+            Job::RemindEvent {
+                event_id: e.id.clone(),
+                revision,
+            },
             Some(reminder_at(&e, policy)),
         )
         .await?;
@@ -353,16 +384,29 @@ pub async fn publish<C: ConnectionTrait>(
     organiser(actor)?;
     let current = lock(db, id).await?;
     if current.status != EventStatus::Draft {
-        return Err(DomainError::conflict("invalid_state", "只能发布草稿状态的活动"));
+        return Err(DomainError::conflict(
+            "invalid_state",
+            "只能发布草稿状态的活动",
+        ));
     }
     let mut m: event::ActiveModel = current.into();
     m.status = Set(EventStatus::Published);
     m.updated_at = Set(Utc::now());
     let e = m.update(db).await?;
-    jobs::enqueue(db, Job::AnnounceEvent { event_id: e.id.clone() }, None).await?;
     jobs::enqueue(
         db,
-        Job::RemindEvent { event_id: e.id.clone(), revision: e.revision },
+        Job::AnnounceEvent {
+            event_id: e.id.clone(),
+        },
+        None,
+    )
+    .await?;
+    jobs::enqueue(
+        db,
+        Job::RemindEvent {
+            event_id: e.id.clone(),
+            revision: e.revision,
+        },
         Some(reminder_at(&e, policy)),
     )
     .await?;
@@ -373,10 +417,17 @@ pub async fn publish<C: ConnectionTrait>(
 ///
 /// # Errors
 /// 403, 404, 409 when already cancelled or completed.
-pub async fn cancel<C: ConnectionTrait>(db: &C, actor: &Actor, id: &str) -> DomainResult<event::Model> {
+pub async fn cancel<C: ConnectionTrait>(
+    db: &C,
+    actor: &Actor,
+    id: &str,
+) -> DomainResult<event::Model> {
     organiser(actor)?;
     let current = lock(db, id).await?;
-    if matches!(current.status, EventStatus::Cancelled | EventStatus::Completed) {
+    if matches!(
+        current.status,
+        EventStatus::Cancelled | EventStatus::Completed
+    ) {
         return Err(DomainError::conflict("invalid_state", "活动已取消或已结束"));
     }
     let was_published = current.status == EventStatus::Published;
@@ -385,11 +436,26 @@ pub async fn cancel<C: ConnectionTrait>(db: &C, actor: &Actor, id: &str) -> Doma
     m.updated_at = Set(Utc::now());
     let e = m.update(db).await?;
     if was_published {
-        let told: Vec<Job> = people(db, &e.id, &[RegistrationStatus::Registered, RegistrationStatus::Waitlisted])
-            .await?
-            .iter()
-            .map(|r| Job::mail(&r.user_id, &e.id, Mail::EventCancelled { event_id: e.id.clone() }))
-            .collect();
+        let told: Vec<Job> = people(
+            db,
+            &e.id,
+            &[
+                RegistrationStatus::Registered,
+                RegistrationStatus::Waitlisted,
+            ],
+        )
+        .await?
+        .iter()
+        .map(|r| {
+            Job::mail(
+                &r.user_id,
+                &e.id,
+                Mail::EventCancelled {
+                    event_id: e.id.clone(),
+                },
+            )
+        })
+        .collect();
         jobs::enqueue_all(db, &told, None).await?;
     }
     Ok(e)
@@ -398,7 +464,9 @@ pub async fn cancel<C: ConnectionTrait>(db: &C, actor: &Actor, id: &str) -> Doma
 /// Fills free seats from the waitlist, first come first served, telling each person promoted.
 async fn promote<C: ConnectionTrait>(db: &C, e: &event::Model) -> DomainResult<()> {
     let (registered, _) = counts(db, &e.id).await?;
-    let free = u64::try_from(e.capacity).unwrap_or(0).saturating_sub(registered);
+    let free = u64::try_from(e.capacity)
+        .unwrap_or(0)
+        .saturating_sub(registered);
     if free == 0 {
         return Ok(());
     }
@@ -416,8 +484,18 @@ async fn promote<C: ConnectionTrait>(db: &C, e: &event::Model) -> DomainResult<(
         m.status = Set(RegistrationStatus::Registered);
         m.updated_at = Set(Utc::now());
         m.update(db).await?;
-        jobs::enqueue(db, Job::mail(&user_id, &subject, Mail::Promoted { event_id: e.id.clone() }), None)
-            .await?;
+        jobs::enqueue(
+            db,
+            Job::mail(
+                &user_id,
+                &subject,
+                Mail::Promoted {
+                    event_id: e.id.clone(),
+                },
+            ),
+            None,
+        )
+        .await?;
     }
     Ok(())
 }
@@ -446,15 +524,24 @@ pub async fn register<D: TransactionTrait + ConnectionTrait>(
                 return Err(DomainError::NotFound("event"));
             }
             if e.ends_at <= Utc::now() {
-                return Err(DomainError::conflict("registration_closed", "活动已结束，不能报名"));
+                return Err(DomainError::conflict(
+                    "registration_closed",
+                    "活动已结束，不能报名",
+                ));
             }
             let existing = event_registration::Entity::find()
                 .filter(event_registration::Column::EventId.eq(id.clone()))
                 .filter(event_registration::Column::UserId.eq(actor.user_id.clone()))
                 .one(txn)
                 .await?;
-            if existing.as_ref().is_some_and(|r| r.status != RegistrationStatus::Cancelled) {
-                return Err(DomainError::conflict("already_registered", "您已报名该活动"));
+            if existing
+                .as_ref()
+                .is_some_and(|r| r.status != RegistrationStatus::Cancelled)
+            {
+                return Err(DomainError::conflict(
+                    "already_registered",
+                    "您已报名该活动",
+                ));
             }
             let (registered, _) = counts(txn, &id).await?;
             let status = if registered < u64::try_from(e.capacity).unwrap_or(0) {
@@ -496,8 +583,12 @@ pub async fn register<D: TransactionTrait + ConnectionTrait>(
             };
             let subject = format!("{}:{}", r.id, r.seq);
             let mail = match status {
-                RegistrationStatus::Registered => Mail::RegistrationConfirmed { event_id: id.clone() },
-                _ => Mail::Waitlisted { event_id: id.clone() },
+                RegistrationStatus::Registered => Mail::RegistrationConfirmed {
+                    event_id: id.clone(),
+                },
+                _ => Mail::Waitlisted {
+                    event_id: id.clone(),
+                },
             };
             jobs::enqueue(txn, Job::mail(&actor.user_id, &subject, mail), None).await?;
             Ok(r)

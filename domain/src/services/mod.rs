@@ -7,10 +7,10 @@ pub mod bundles;
 pub mod enterprises;
 pub mod events;
 pub mod notifications;
+pub mod orders;
 pub mod page;
 pub mod passwords;
 pub mod products;
-pub mod orders;
 pub mod stats;
 pub mod suppliers;
 

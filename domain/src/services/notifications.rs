@@ -47,7 +47,8 @@ pub async fn list<C: ConnectionTrait>(
     actor: &Actor,
     page: PageRequest,
 ) -> DomainResult<Page<notification::Model>> {
-    let q = notification::Entity::find().filter(notification::Column::UserId.eq(actor.user_id.clone()));
+    let q =
+        notification::Entity::find().filter(notification::Column::UserId.eq(actor.user_id.clone()));
     let total = q.clone().count(db).await?;
     let items = q
         .order_by_desc(notification::Column::CreatedAt)

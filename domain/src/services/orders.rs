@@ -573,8 +573,7 @@ fn is_contention(e: &DbErr) -> bool {
         .is_some()
     {
         // Extended result codes keep the primary code in the low byte: 5 BUSY, 6 LOCKED.
-        code.parse::<i32>()
-            .is_ok_and(|c| matches!(c & 0xff, 5 | 6))
+        code.parse::<i32>().is_ok_and(|c| matches!(c & 0xff, 5 | 6))
     } else {
         matches!(code.as_ref(), "40001" | "40P01")
     }
@@ -621,11 +620,12 @@ where
         Err(DomainError::Database(e)) if is_contention(&e) => {
             // Another request with this key won the race; its answer is ours once committed.
             tracing::debug!(error = %e, "idempotency key contention");
-            replay(db, actor, key, &fingerprint)
-                .await?
-                .ok_or_else(|| {
-                    DomainError::conflict(KEY_IN_USE, "使用同一 Idempotency-Key 的请求正在处理中，请稍后重试")
-                })
+            replay(db, actor, key, &fingerprint).await?.ok_or_else(|| {
+                DomainError::conflict(
+                    KEY_IN_USE,
+                    "使用同一 Idempotency-Key 的请求正在处理中，请稍后重试",
+                )
+            })
         }
         other => other,
     }
@@ -871,11 +871,7 @@ pub async fn list<C: ConnectionTrait>(
             .order_by_asc(order::Column::CreatedAt)
             .order_by_asc(order::Column::Id),
     };
-    let rows = q
-        .offset(page.offset())
-        .limit(page.per_page)
-        .all(db)
-        .await?;
+    let rows = q.offset(page.offset()).limit(page.per_page).all(db).await?;
     Ok(Page::new(with_details(db, rows).await?, total, page))
 }
 

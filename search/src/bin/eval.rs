@@ -141,7 +141,7 @@ async fn explain(
         .iter()
         .find(|n| n.key == key)
         .ok_or_else(|| format!("no need {key}"))?;
-    let query = fixtures.need_query(need, K);
+    let query = fixtures.need_query(need, 60);
     println!("== {} {}", need.key, need.title);
     println!("   {}", need.description);
     println!(
@@ -156,6 +156,9 @@ async fn explain(
         .collect();
     let matches = match_need(engine, &query).await?;
     for (i, m) in matches.iter().enumerate() {
+        if i >= K && !need.relevant.contains_key(&m.product_id) {
+            continue;
+        }
         let grade = need.relevant.get(&m.product_id).copied().unwrap_or(0);
         println!(
             "{:>2}. [{grade}] {} {:.3} {}  | {}",

@@ -9,7 +9,7 @@ use super::{
     Candidate, CandidateQuery, Facets, Filter, ProductDocument, SearchEngine, SearchHit,
     SearchResults,
 };
-use crate::text::{self, JiebaTokenizer, TOKENIZER_NAME};
+use crate::text::{self, BIGRAM_TOKENIZER_NAME, TOKENIZER_NAME};
 use crate::{ProductQuery, ProductSort, SearchError, synonyms};
 use domain::services::Page;
 use domain::values::{Delivery, Industry, Stage};
@@ -69,6 +69,8 @@ struct Fields {
     tags: Field,
     summary: Field,
     description: Field,
+    /// Character pairs of all the text fields (see [`text::bigrams`]).
+    grams: Field,
     industry: Field,
     stage: Field,
     delivery: Field,
@@ -118,6 +120,14 @@ fn schema() -> (Schema, Fields) {
         tags: b.add_text_field("tags", text.clone()),
         summary: b.add_text_field("summary", text.clone()),
         description: b.add_text_field("description", text),
+        grams: b.add_text_field(
+            "grams",
+            TextOptions::default().set_indexing_options(
+                TextFieldIndexing::default()
+                    .set_tokenizer(BIGRAM_TOKENIZER_NAME)
+                    .set_index_option(IndexRecordOption::WithFreqs),
+            ),
+        ),
         industry: b.add_facet_field(F_INDUSTRY, FacetOptions::default()),
         stage: b.add_facet_field(F_STAGE, FacetOptions::default()),
         delivery: b.add_facet_field(F_DELIVERY, FacetOptions::default()),
@@ -178,7 +188,12 @@ impl EmbeddedEngine {
 
     fn with_index(index: Index, fields: Fields) -> Result<Self, SearchError> {
         // Tokenizers are code, not index data: they are registered on every open.
-        index.tokenizers().register(TOKENIZER_NAME, JiebaTokenizer);
+        index
+            .tokenizers()
+            .register(TOKENIZER_NAME, text::word_tokenizer());
+        index
+            .tokenizers()
+            .register(BIGRAM_TOKENIZER_NAME, text::bigram_tokenizer());
         text::warm_up();
         let reader = index
             .reader_builder()
@@ -304,6 +319,12 @@ impl Inner {
         }
         t.add_text(f.summary, &d.summary);
         t.add_text(f.description, &d.description);
+        for text in [&d.name, &d.summary, &d.description]
+            .into_iter()
+            .chain(&d.tags)
+        {
+            t.add_text(f.grams, text);
+        }
         for i in &d.industries {
             t.add_facet(f.industry, Facet::from_path([i.code()]));
         }
@@ -385,7 +406,12 @@ impl Inner {
             )));
         }
         out.into_iter()
-            .map(|q| (Occur::Must, Box::new(ConstScoreQuery::new(q, 0.0)) as Box<dyn Query>))
+            .map(|q| {
+                (
+                    Occur::Must,
+                    Box::new(ConstScoreQuery::new(q, 0.0)) as Box<dyn Query>,
+                )
+            })
             .collect()
     }
 
@@ -405,6 +431,7 @@ impl Inner {
         let mut known = false;
         let mut per_field: Vec<(Field, f32, Box<dyn Query>)> = Vec::new();
         for (tf, boost) in FIELD_BOOSTS {
+            let boost = crate::tune::knob(&format!("f{tf:?}"), boost);
             let field = self.fields.text(tf);
             let whole = Term::from_field_text(field, &term);
             known |= searcher.doc_freq(&whole).unwrap_or(0) > 0;
@@ -439,6 +466,27 @@ impl Inner {
             }
         }
         Some(Box::new(BooleanQuery::new(clauses)))
+    }
+
+    /// The loose match of a text: each of its character pairs, once.
+    fn grams_query(&self, text: &str, weight: f32) -> Option<Box<dyn Query>> {
+        let mut seen = std::collections::HashSet::new();
+        let grams: Vec<Box<dyn Query>> = text::bigrams(text)
+            .into_iter()
+            .filter(|p| p.text.chars().count() > 1 && seen.insert(p.text.clone()))
+            .map(|p| {
+                Box::new(TermQuery::new(
+                    Term::from_field_text(self.fields.grams, &p.text),
+                    IndexRecordOption::WithFreqs,
+                )) as Box<dyn Query>
+            })
+            .collect();
+        (!grams.is_empty()).then(|| {
+            Box::new(BoostQuery::new(
+                Box::new(BooleanQuery::union(grams)),
+                weight,
+            )) as Box<dyn Query>
+        })
     }
 
     /// A user's query: every word must match, itself or through a synonym.
@@ -491,7 +539,8 @@ impl Inner {
         let limit = usize::try_from(pq.page.per_page).unwrap_or(usize::MAX);
         let range = offset..offset.saturating_add(limit);
         let by_id = (SortByString::for_field(F_ID), Order::Asc);
-        let by = |field: &str, order: Order| (SortByStaticFastValue::<i64>::for_field(field), order);
+        let by =
+            |field: &str, order: Order| (SortByStaticFastValue::<i64>::for_field(field), order);
         let (hits, total, facets): (Vec<(Option<f32>, DocAddress)>, usize, Facets) =
             match (pq.sort, has_text) {
                 (ProductSort::Relevance, true) => {
@@ -546,6 +595,10 @@ impl Inner {
         if terms.is_empty() {
             return Ok(Vec::new());
         }
+        let mut terms = terms;
+        if cq.text_weight > 0.0 {
+            terms.extend(self.grams_query(&cq.text, cq.text_weight));
+        }
         let mut clauses = self.filter_clauses(&cq.filter);
         clauses.push((Occur::Must, Box::new(BooleanQuery::union(terms))));
         let query = BooleanQuery::new(clauses);
@@ -589,14 +642,15 @@ fn collect<C: Collector>(
         c.add_facet(Facet::root());
         c
     };
-    let (found, (total, industry, stage, delivery)) = searcher.search(
-        query,
-        &(
-            top,
-            (Count, facet(F_INDUSTRY), facet(F_STAGE), facet(F_DELIVERY)),
-        ),
-    )
-    .map_err(engine_err)?;
+    let (found, (total, industry, stage, delivery)) = searcher
+        .search(
+            query,
+            &(
+                top,
+                (Count, facet(F_INDUSTRY), facet(F_STAGE), facet(F_DELIVERY)),
+            ),
+        )
+        .map_err(engine_err)?;
     let facets = Facets {
         industry: counts(&industry, Industry::from_code),
         stage: counts(&stage, Stage::from_code),

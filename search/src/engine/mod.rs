@@ -119,10 +119,15 @@ impl Filter {
             || d.industries.iter().any(|i| self.industries_any.contains(i)))
             && (self.stages_any.is_empty() || d.stages.iter().any(|s| self.stages_any.contains(s)))
             && self.delivery.is_none_or(|x| d.delivery == x)
-            && self.max_pilot_price_fen.is_none_or(|x| d.pilot_price_fen <= x)
+            && self
+                .max_pilot_price_fen
+                .is_none_or(|x| d.pilot_price_fen <= x)
             && self.max_deploy_days.is_none_or(|x| d.deploy_days <= x)
             && self.ai_powered.is_none_or(|x| d.ai_powered == x)
-            && self.supplier_id.as_ref().is_none_or(|x| &d.supplier_id == x)
+            && self
+                .supplier_id
+                .as_ref()
+                .is_none_or(|x| &d.supplier_id == x)
     }
 }
 
@@ -139,6 +144,11 @@ pub struct WeightedTerm {
 pub struct CandidateQuery {
     /// Any of them may match; each adds its weight times its text relevance.
     pub terms: Vec<WeightedTerm>,
+    /// The asker's own text, for a looser match than by words (the embedded engine matches
+    /// its character pairs; Meilisearch would take it as `q`).
+    pub text: String,
+    /// What the loose match counts for against the terms; 0 turns it off.
+    pub text_weight: f32,
     pub filter: Filter,
     pub limit: usize,
 }

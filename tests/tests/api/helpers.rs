@@ -206,6 +206,22 @@ impl TestApp {
             .unwrap()
     }
 
+    /// Waits until no job is due or running (the in-process runner works meanwhile).
+    pub async fn wait_for_jobs(&self) {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+        loop {
+            let left = domain::jobs::outstanding_due(&self.db).await.unwrap();
+            if left == 0 {
+                return;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "{left} jobs still due"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+    }
+
     pub async fn login(&self, email: &str, password: &str) -> String {
         let r = self
             .post(

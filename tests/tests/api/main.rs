@@ -3,10 +3,12 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)] // a failed test is meant to panic
 
 mod helpers;
+mod smtp;
 
 mod accounts;
 mod bundles;
 mod enterprises;
+mod events;
 mod operations;
 mod orders;
 mod products;

@@ -267,7 +267,10 @@ async fn order_goes_placed_accepted_contracted_completed(app: TestApp) {
     assert_eq!(o["total_fen"], 5_300_000);
     assert_eq!(o["need_id"], "need-123");
     assert_eq!(o["note"], "请尽快联系");
-    assert!(o["reject_reason"].is_null() && o["contract"].is_null(), "{o}");
+    assert!(
+        o["reject_reason"].is_null() && o["contract"].is_null(),
+        "{o}"
+    );
     assert!(o["created_at"].is_string() && o["updated_at"].is_string());
 
     // Both parties and organisers see it the same way.
@@ -296,16 +299,27 @@ async fn order_goes_placed_accepted_contracted_completed(app: TestApp) {
     // The order's own lines and total are untouched by the contract.
     assert_eq!(o["total_fen"], 5_300_000);
 
-    let o = expect(act(&app, &id, "complete", &w.s.token, &json!({})).await, 200).await;
+    let o = expect(
+        act(&app, &id, "complete", &w.s.token, &json!({})).await,
+        200,
+    )
+    .await;
     assert_eq!(o["status"], "completed");
     assert_eq!(o["contract"]["price_total_fen"], 3_500_000);
-    assert_eq!(get_order(&app, &id, &w.e.token).await["status"], "completed");
+    assert_eq!(
+        get_order(&app, &id, &w.e.token).await["status"],
+        "completed"
+    );
 }
 
 async fn supplier_rejects_with_a_reason(app: TestApp) {
     let w = world(&app).await;
     let id = order_in(&app, &w, "placed").await;
-    invalid(act(&app, &id, "reject", &w.s.token, &json!({})).await, "reason").await;
+    invalid(
+        act(&app, &id, "reject", &w.s.token, &json!({})).await,
+        "reason",
+    )
+    .await;
     invalid(
         act(&app, &id, "reject", &w.s.token, &json!({"reason": "   "})).await,
         "reason",
@@ -338,13 +352,23 @@ async fn supplier_rejects_with_a_reason(app: TestApp) {
     assert_eq!(get_order(&app, &id, &w.e.token).await["status"], "placed");
 
     let o = expect(
-        act(&app, &id, "reject", &w.s.token, &json!({"reason": " 本季度档期已满 "})).await,
+        act(
+            &app,
+            &id,
+            "reject",
+            &w.s.token,
+            &json!({"reason": " 本季度档期已满 "}),
+        )
+        .await,
         200,
     )
     .await;
     assert_eq!(o["status"], "rejected");
     assert_eq!(o["reject_reason"], "本季度档期已满");
-    assert_eq!(get_order(&app, &id, &w.e.token).await["reject_reason"], "本季度档期已满");
+    assert_eq!(
+        get_order(&app, &id, &w.e.token).await["reject_reason"],
+        "本季度档期已满"
+    );
 }
 
 async fn enterprise_cancels_placed_and_accepted_orders(app: TestApp) {
@@ -353,7 +377,10 @@ async fn enterprise_cancels_placed_and_accepted_orders(app: TestApp) {
         let id = order_in(&app, &w, from).await;
         let o = expect(act(&app, &id, "cancel", &w.e.token, &json!({})).await, 200).await;
         assert_eq!(o["status"], "cancelled", "from {from}");
-        assert_eq!(get_order(&app, &id, &w.s.token).await["status"], "cancelled");
+        assert_eq!(
+            get_order(&app, &id, &w.s.token).await["status"],
+            "cancelled"
+        );
         // Cancelled is final, for either side.
         conflict(act(&app, &id, "accept", &w.s.token, &json!({})).await).await;
     }
@@ -424,8 +451,11 @@ async fn who_may_see_and_act(app: TestApp) {
         assert_eq!(list(&app, token, "").await["total"], 0);
     }
     not_found(
-        app.get("/orders/00000000-0000-0000-0000-000000000000", Some(&app.organiser))
-            .await,
+        app.get(
+            "/orders/00000000-0000-0000-0000-000000000000",
+            Some(&app.organiser),
+        )
+        .await,
     )
     .await;
     assert_eq!(app.get(&format!("/orders/{id}"), None).await.status(), 401);
@@ -484,22 +514,34 @@ async fn retry_with_same_key_and_body_returns_the_same_order(app: TestApp) {
     assert_eq!(id_of(&expect(r, 201).await), id_of(&first));
 
     // A retry after the order moved on answers with the same order, as it is now.
-    expect(act(&app, &id_of(&first), "accept", &w.s.token, &json!({})).await, 200).await;
+    expect(
+        act(&app, &id_of(&first), "accept", &w.s.token, &json!({})).await,
+        200,
+    )
+    .await;
     let later = expect(place(&app, &w.e.token, Some(&key), &body).await, 201).await;
     assert_eq!(id_of(&later), id_of(&first));
     assert_eq!(later["status"], "accepted");
 
     // A retry is answered from the record even after the product left the catalogue.
     expect(
-        app.post(&format!("/products/{}/delist", w.p1), Some(&w.s.token), &json!({}))
-            .await,
+        app.post(
+            &format!("/products/{}/delist", w.p1),
+            Some(&w.s.token),
+            &json!({}),
+        )
+        .await,
         200,
     )
     .await;
     let later = expect(place(&app, &w.e.token, Some(&key), &body).await, 201).await;
     assert_eq!(id_of(&later), id_of(&first));
 
-    assert_eq!(list(&app, &w.e.token, "").await["total"], 1, "one order only");
+    assert_eq!(
+        list(&app, &w.e.token, "").await["total"],
+        1,
+        "one order only"
+    );
 }
 
 async fn same_key_with_another_body_is_refused(app: TestApp) {
@@ -536,13 +578,28 @@ async fn idempotency_key_header_is_required_and_bounded(app: TestApp) {
     let w = world(&app).await;
     let body = items(&[(&w.p1, 1)]);
     let b = problem(place(&app, &w.e.token, None, &body).await, 400).await;
-    assert!(b["detail"].as_str().unwrap().contains("Idempotency-Key"), "{b}");
+    assert!(
+        b["detail"].as_str().unwrap().contains("Idempotency-Key"),
+        "{b}"
+    );
     problem(place(&app, &w.e.token, Some(""), &body).await, 400).await;
     problem(place(&app, &w.e.token, Some("   "), &body).await, 400).await;
-    problem(place(&app, &w.e.token, Some(&"k".repeat(256)), &body).await, 400).await;
+    problem(
+        place(&app, &w.e.token, Some(&"k".repeat(256)), &body).await,
+        400,
+    )
+    .await;
     // The header is checked before the body, so a bad body without a key is still a 400.
-    problem(place(&app, &w.e.token, None, &json!({"items": []})).await, 400).await;
-    assert_eq!(list(&app, &w.e.token, "").await["total"], 0, "nothing placed");
+    problem(
+        place(&app, &w.e.token, None, &json!({"items": []})).await,
+        400,
+    )
+    .await;
+    assert_eq!(
+        list(&app, &w.e.token, "").await["total"],
+        0,
+        "nothing placed"
+    );
 
     // 255 characters is fine.
     expect(
@@ -595,8 +652,12 @@ async fn unit_price_is_fixed_when_ordered(app: TestApp) {
 
     // The supplier delists the product: the order keeps its line and price.
     expect(
-        app.post(&format!("/products/{}/delist", w.p1), Some(&w.s.token), &json!({}))
-            .await,
+        app.post(
+            &format!("/products/{}/delist", w.p1),
+            Some(&w.s.token),
+            &json!({}),
+        )
+        .await,
         200,
     )
     .await;
@@ -606,7 +667,10 @@ async fn unit_price_is_fixed_when_ordered(app: TestApp) {
 
     // A newer product at another price is ordered at its own price; the old order is unchanged.
     let p3 = app
-        .listed_product(&w.s, &product("PCB批次追溯查询服务（新版）", json!(["pcb"]), 1_200_000))
+        .listed_product(
+            &w.s,
+            &product("PCB批次追溯查询服务（新版）", json!(["pcb"]), 1_200_000),
+        )
         .await;
     let second = placed(&app, &w.e.token, &items(&[(&p3, 2)])).await;
     assert_eq!(second["items"][0]["unit_price_fen"], 1_200_000);
@@ -656,7 +720,13 @@ async fn unlisted_products_and_bundles_are_refused(app: TestApp) {
     );
     let key = new_key();
     let b = invalid(
-        place(&app, &w.e.token, Some(&key), &items(&[(&w.p1, 1), (&draft, 1)])).await,
+        place(
+            &app,
+            &w.e.token,
+            Some(&key),
+            &items(&[(&w.p1, 1), (&draft, 1)]),
+        )
+        .await,
         "items[1].product_id",
     )
     .await;
@@ -669,7 +739,13 @@ async fn unlisted_products_and_bundles_are_refused(app: TestApp) {
     .await;
 
     invalid(
-        place(&app, &w.e.token, Some(&new_key()), &items(&[("no-such-product", 1)])).await,
+        place(
+            &app,
+            &w.e.token,
+            Some(&new_key()),
+            &items(&[("no-such-product", 1)]),
+        )
+        .await,
         "items[0].product_id",
     )
     .await;
@@ -687,8 +763,12 @@ async fn unlisted_products_and_bundles_are_refused(app: TestApp) {
 
     // Delisted.
     expect(
-        app.post(&format!("/products/{}/delist", w.p2), Some(&w.s.token), &json!({}))
-            .await,
+        app.post(
+            &format!("/products/{}/delist", w.p2),
+            Some(&w.s.token),
+            &json!({}),
+        )
+        .await,
         200,
     )
     .await;
@@ -731,8 +811,12 @@ async fn bundle_orders_use_the_bundle_price(app: TestApp) {
     )
     .await;
     expect(
-        app.post(&format!("/bundles/{bundle}/submit"), Some(&w.s.token), &json!({}))
-            .await,
+        app.post(
+            &format!("/bundles/{bundle}/submit"),
+            Some(&w.s.token),
+            &json!({}),
+        )
+        .await,
         200,
     )
     .await;
@@ -769,8 +853,12 @@ async fn bundle_orders_use_the_bundle_price(app: TestApp) {
 
     // A bundle whose product was delisted is no longer orderable.
     expect(
-        app.post(&format!("/products/{}/delist", w.p2), Some(&w.s.token), &json!({}))
-            .await,
+        app.post(
+            &format!("/products/{}/delist", w.p2),
+            Some(&w.s.token),
+            &json!({}),
+        )
+        .await,
         200,
     )
     .await;
@@ -790,7 +878,10 @@ async fn order_body_validation(app: TestApp) {
         (items(&[(p, 0)]), "items[0].quantity"),
         (items(&[(p, 1001)]), "items[0].quantity"),
         (items(&[(p, -1)]), "items[0].quantity"),
-        (json!({"items": [{"product_id": p, "quantity": 1.5}]}), "items[0].quantity"),
+        (
+            json!({"items": [{"product_id": p, "quantity": 1.5}]}),
+            "items[0].quantity",
+        ),
         (json!({"items": [{"product_id": p}]}), "items[0].quantity"),
         (json!({"items": [{"quantity": 1}]}), "items[0].product_id"),
         (
@@ -803,14 +894,33 @@ async fn order_body_validation(app: TestApp) {
             json!({"items": [{"product_id": p, "quantity": 1, "unit_price_fen": 1}]}),
             "items[0].unit_price_fen",
         ),
-        (json!({"items": [{"product_id": p, "quantity": 1}], "status": "completed"}), "status"),
-        (json!({"items": [{"product_id": p, "quantity": 1}], "supplier_id": "x"}), "supplier_id"),
-        (json!({"items": [{"product_id": p, "quantity": 1}], "total_fen": 1}), "total_fen"),
-        (json!({"items": [{"product_id": p, "quantity": 1}], "need_id": "n".repeat(65)}), "need_id"),
-        (json!({"items": [{"product_id": p, "quantity": 1}], "note": "备".repeat(1001)}), "note"),
+        (
+            json!({"items": [{"product_id": p, "quantity": 1}], "status": "completed"}),
+            "status",
+        ),
+        (
+            json!({"items": [{"product_id": p, "quantity": 1}], "supplier_id": "x"}),
+            "supplier_id",
+        ),
+        (
+            json!({"items": [{"product_id": p, "quantity": 1}], "total_fen": 1}),
+            "total_fen",
+        ),
+        (
+            json!({"items": [{"product_id": p, "quantity": 1}], "need_id": "n".repeat(65)}),
+            "need_id",
+        ),
+        (
+            json!({"items": [{"product_id": p, "quantity": 1}], "note": "备".repeat(1001)}),
+            "note",
+        ),
     ];
     for (body, field) in cases {
-        invalid(place(&app, &w.e.token, Some(&new_key()), &body).await, field).await;
+        invalid(
+            place(&app, &w.e.token, Some(&new_key()), &body).await,
+            field,
+        )
+        .await;
     }
     let many: Vec<(&str, i64)> = (0..51).map(|_| (p, 1)).collect();
     invalid(
@@ -885,7 +995,10 @@ async fn contract_terms_validation(app: TestApp) {
             "price_details[0].amount_fen",
         ),
         (
-            with("price_details", json!([{"item": "实施", "amount_fen": 1, "tax": 0}])),
+            with(
+                "price_details",
+                json!([{"item": "实施", "amount_fen": 1, "tax": 0}]),
+            ),
             "price_details[0].tax",
         ),
         (with("status", json!("completed")), "status"),
@@ -900,7 +1013,10 @@ async fn contract_terms_validation(app: TestApp) {
     // The OpenAPI document describes the shape.
     let doc = expect(app.get("/api/v1/openapi.json", None).await, 200).await;
     let terms = &doc["components"]["schemas"]["ContractTerms"];
-    assert_eq!(terms["properties"]["start_date"]["format"], "date", "{terms}");
+    assert_eq!(
+        terms["properties"]["start_date"]["format"], "date",
+        "{terms}"
+    );
     assert!(doc["components"]["schemas"]["PriceLine"]["properties"]["amount_fen"].is_object());
     assert!(doc["paths"]["/orders"]["post"].is_object());
     assert!(doc["paths"]["/orders/{id}/contract"]["post"].is_object());
@@ -915,14 +1031,25 @@ async fn order_list_filters_sorts_and_pages(app: TestApp) {
     let other_e = app.register_enterprise().await;
     let other_s = app.vetted_supplier().await;
     let other_p = app
-        .listed_product(&other_s, &product("电网设备运维助手", json!(["smart_grid"]), 700_000))
+        .listed_product(
+            &other_s,
+            &product("电网设备运维助手", json!(["smart_grid"]), 700_000),
+        )
         .await;
     let d = id_of(&placed(&app, &other_e.token, &items(&[(&other_p, 1)])).await);
 
     let page = list(&app, &w.e.token, "").await;
-    assert_eq!(list_ids(&page), vec![c.clone(), b.clone(), a.clone()], "newest first");
     assert_eq!(
-        (page["total"].as_u64(), page["page"].as_u64(), page["per_page"].as_u64()),
+        list_ids(&page),
+        vec![c.clone(), b.clone(), a.clone()],
+        "newest first"
+    );
+    assert_eq!(
+        (
+            page["total"].as_u64(),
+            page["page"].as_u64(),
+            page["per_page"].as_u64()
+        ),
         (Some(3), Some(1), Some(20))
     );
     assert_eq!(page["items"][0]["items"][0]["product_id"], w.p1.as_str());
@@ -949,12 +1076,21 @@ async fn order_list_filters_sorts_and_pages(app: TestApp) {
 
     // The supplier sees the orders addressed to it; organisers see all.
     assert_eq!(list(&app, &w.s.token, "").await["total"], 3);
-    assert_eq!(list_ids(&list(&app, &other_s.token, "").await), vec![d.clone()]);
-    assert_eq!(list_ids(&list(&app, &other_e.token, "").await), vec![d.clone()]);
+    assert_eq!(
+        list_ids(&list(&app, &other_s.token, "").await),
+        vec![d.clone()]
+    );
+    assert_eq!(
+        list_ids(&list(&app, &other_e.token, "").await),
+        vec![d.clone()]
+    );
     let all = list(&app, &app.organiser, "").await;
     assert_eq!(all["total"], 4);
     assert_eq!(list_ids(&all)[0], d);
-    assert_eq!(list(&app, &app.organiser, "status=placed").await["total"], 3);
+    assert_eq!(
+        list(&app, &app.organiser, "status=placed").await["total"],
+        3
+    );
 
     for (query, field) in [
         ("status=shipped", "status"),
@@ -962,7 +1098,11 @@ async fn order_list_filters_sorts_and_pages(app: TestApp) {
         ("per_page=101", "per_page"),
         ("page=0", "page"),
     ] {
-        invalid(app.get(&format!("/orders?{query}"), Some(&w.e.token)).await, field).await;
+        invalid(
+            app.get(&format!("/orders?{query}"), Some(&w.e.token)).await,
+            field,
+        )
+        .await;
     }
 }
 

@@ -61,7 +61,8 @@ impl Mailer {
     pub async fn send(&self, m: Outgoing) -> Result<(), String> {
         let to = Mailbox::new(
             Some(m.to_name.clone()),
-            m.to.parse().map_err(|e| format!("bad recipient {}: {e}", m.to))?,
+            m.to.parse()
+                .map_err(|e| format!("bad recipient {}: {e}", m.to))?,
         );
         let body = MultiPart::alternative()
             .singlepart(

@@ -41,7 +41,10 @@ impl Templates {
     /// When a template does not parse (caught by the unit test below).
     pub fn new() -> Result<Self, minijinja::Error> {
         let mut env = Environment::new();
-        env.add_template("layout.html.j2", include_str!("../../templates/layout.html.j2"))?;
+        env.add_template(
+            "layout.html.j2",
+            include_str!("../../templates/layout.html.j2"),
+        )?;
         env.add_template("facts.txt.j2", include_str!("../../templates/facts.txt.j2"))?;
         for (name, source) in TEMPLATES {
             env.add_template(name, source)?;
@@ -53,7 +56,9 @@ impl Templates {
     /// When the template is missing or fails to render.
     pub fn render(&self, name: &str, ctx: &impl Serialize) -> Result<Rendered, minijinja::Error> {
         let part = |suffix: &str| -> Result<String, minijinja::Error> {
-            self.env.get_template(&format!("{name}.{suffix}.j2"))?.render(ctx)
+            self.env
+                .get_template(&format!("{name}.{suffix}.j2"))?
+                .render(ctx)
         };
         Ok(Rendered {
             subject: part("subject")?.trim().to_owned(),
@@ -79,9 +84,16 @@ mod tests {
         for (name, _) in TEMPLATES.iter().step_by(3) {
             let base = name.trim_end_matches(".subject.j2");
             let r = t.render(base, &ctx).unwrap();
-            assert!(r.subject.contains("PCB 行业对接会"), "{base}: {}", r.subject);
+            assert!(
+                r.subject.contains("PCB 行业对接会"),
+                "{base}: {}",
+                r.subject
+            );
             assert!(r.text.contains("珠海国际会展中心"), "{base}");
-            assert!(r.html.contains("<html") && r.html.contains("珠海国际会展中心"), "{base}");
+            assert!(
+                r.html.contains("<html") && r.html.contains("珠海国际会展中心"),
+                "{base}"
+            );
         }
     }
 }
