@@ -16,3 +16,22 @@ start_postgres() {
   done
   return 1
 }
+
+start_redis() {
+  command -v redis-server >/dev/null 2>&1 || return 1
+  if ! redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1; then
+    echo "starting Redis" >&2
+    mkdir -p /var/lib/redis /var/log/redis
+    redis-server --daemonize yes --bind 127.0.0.1 -::1 --port 6379 --save "" --appendonly no \
+      --dir /var/lib/redis --logfile /var/log/redis/ci.log || return 1
+  fi
+  for _ in $(seq 1 30); do
+    redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1 && return 0
+    sleep 1
+  done
+  return 1
+}
+
+ensure_aiosmtpd() {
+  python3 -c 'import aiosmtpd' 2>/dev/null || python3 -m pip install --quiet 'aiosmtpd>=1.4,<2'
+}

@@ -159,15 +159,38 @@ pub async fn match_need(
         filter: need_filter(need),
         limit: need.limit.saturating_mul(5).max(CANDIDATES_MIN),
     };
-    let candidates = engine.candidates(&query).await?;
-    let mut ranked: Vec<(f32, Candidate)> = candidates
-        .into_iter()
-        .map(|c| (c.score * boost(&c.document, need), c))
-        .collect();
-    ranked.sort_by(|a, b| {
-        b.0.total_cmp(&a.0)
-            .then_with(|| a.1.document.id.cmp(&b.1.document.id))
-    });
+    let mut ranked = rank(engine.candidates(&query).await?, need);
+    let prf_docs = crate::tune::knob("PRF_DOCS", 0.0) as usize;
+    if prf_docs > 0
+        && let Some(best) = ranked.first().map(|(s, _)| *s)
+    {
+        let mut feedback: HashMap<String, f32> = HashMap::new();
+        for (s, c) in ranked.iter().take(prf_docs) {
+            let r = s / best.max(f32::EPSILON);
+            if r < crate::tune::knob("PRF_MIN_REL", 0.3) {
+                break;
+            }
+            for (t, w) in feedback_terms(&c.document) {
+                *feedback.entry(t).or_default() += r * w;
+            }
+        }
+        let pw = crate::tune::knob("PRF_WEIGHT", 0.5);
+        let mut terms2 = terms.clone();
+        for (t, w) in feedback {
+            match terms2.iter_mut().find(|x| x.text == t) {
+                Some(x) => x.weight += pw * w * crate::tune::knob("PRF_EXISTING", 1.0),
+                None => terms2.push(WeightedTerm {
+                    text: t,
+                    weight: pw * w,
+                }),
+            }
+        }
+        let q2 = CandidateQuery {
+            terms: terms2,
+            ..query
+        };
+        ranked = rank(engine.candidates(&q2).await?, need);
+    }
     ranked.truncate(need.limit);
     let best = ranked.first().map_or(1.0, |(s, _)| *s).max(f32::EPSILON);
     Ok(ranked
@@ -178,6 +201,49 @@ pub async fn match_need(
             score: s / best,
         })
         .collect())
+}
+
+/// Candidates ordered by boosted relevance, ties by id.
+fn rank(candidates: Vec<Candidate>, need: &NeedQuery) -> Vec<(f32, Candidate)> {
+    let mut ranked: Vec<(f32, Candidate)> = candidates
+        .into_iter()
+        .map(|c| (c.score * boost(&c.document, need), c))
+        .collect();
+    ranked.sort_by(|a, b| {
+        b.0.total_cmp(&a.0)
+            .then_with(|| a.1.document.id.cmp(&b.1.document.id))
+    });
+    ranked
+}
+
+/// What a product is about, as weighted terms: its tags and the TF-IDF keywords of its text.
+fn feedback_terms(d: &ProductDocument) -> Vec<(String, f32)> {
+    let mut out: Vec<(String, f32)> = Vec::new();
+    let tw = crate::tune::knob("PRF_TAGS", 1.0);
+    if tw > 0.0 {
+        for t in &d.tags {
+            out.push((text::normalize_term(t), tw));
+        }
+    }
+    let n = crate::tune::knob("PRF_TERMS", 10.0) as usize;
+    let desc = if crate::tune::knob("PRF_DESC", 1.0) > 0.0 {
+        d.description.as_str()
+    } else {
+        ""
+    };
+    let kws = text::keywords(&format!("{}\n{}\n{}", d.name, d.summary, desc), n);
+    let best = kws.first().map_or(1.0, |(_, w)| *w).max(f64::EPSILON);
+    for (k, w) in kws {
+        if text::is_single_cjk(&k) {
+            continue;
+        }
+        let w = (w / best) as f32;
+        match out.iter_mut().find(|(t, _)| *t == k) {
+            Some((_, x)) => *x = x.max(w),
+            None => out.push((k, w)),
+        }
+    }
+    out
 }
 
 /// The factor a product's text relevance is multiplied by.

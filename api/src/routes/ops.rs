@@ -18,13 +18,23 @@ pub async fn healthz() -> HttpResponse {
 #[utoipa::path(tag = "operations", responses((status = 200), (status = 503, body = crate::error::Problem)))]
 #[get("/readyz")]
 pub async fn readyz(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
-    let db = tokio::time::timeout(std::time::Duration::from_secs(2), state.db.ping()).await;
-    match db {
-        Ok(Ok(())) => {
-            Ok(HttpResponse::Ok().json(json!({"status": "ready", "checks": {"database": "ok"}})))
-        }
-        _ => Err(ApiError::Unavailable("database".into())),
+    let limit = std::time::Duration::from_secs(2);
+    let db = tokio::time::timeout(limit, state.db.ping()).await;
+    if !matches!(db, Ok(Ok(()))) {
+        return Err(ApiError::Unavailable("database".into()));
     }
+    let mut checks = json!({"database": "ok"});
+    if let Some(client) = &state.redis {
+        let ping = async {
+            let mut con = client.get_multiplexed_async_connection().await?;
+            redis::cmd("PING").query_async::<String>(&mut con).await
+        };
+        match tokio::time::timeout(limit, ping).await {
+            Ok(Ok(_)) => checks["redis"] = json!("ok"),
+            _ => return Err(ApiError::Unavailable("redis".into())),
+        }
+    }
+    Ok(HttpResponse::Ok().json(json!({"status": "ready", "checks": checks})))
 }
 
 /// Prometheus text exposition.

@@ -99,7 +99,25 @@ async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
         }
     }
     if let Some(key) = &args.explain {
-        explain(engine.as_ref(), &fixtures, key).await?;
+        if key == "ranks" {
+            for need in &fixtures.needs {
+                let q = fixtures.need_query(need, 60);
+                let m = match_need(engine.as_ref(), &q).await?;
+                let mut line = format!("{} ", need.key);
+                let mut rel: Vec<_> = need.relevant.iter().collect();
+                rel.sort();
+                for (p, g) in rel {
+                    let r = m
+                        .iter()
+                        .position(|x| &x.product_id == p)
+                        .map_or("-".to_owned(), |r| (r + 1).to_string());
+                    line.push_str(&format!(" {p}:{g}@{r}"));
+                }
+                println!("{line}");
+            }
+        } else {
+            explain(engine.as_ref(), &fixtures, key).await?;
+        }
     }
 
     println!("engine            {}", report.engine);
