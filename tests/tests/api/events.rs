@@ -569,3 +569,46 @@ async fn events_validation_and_permissions(app: TestApp, _sink: SmtpSink) {
         401
     );
 }
+
+mod smtp_outage {
+    #[tokio::test]
+    async fn sqlite() {
+        super::smtp_outage_retries_until_delivered(crate::helpers::Db::Sqlite).await;
+    }
+    #[tokio::test]
+    async fn postgres() {
+        super::smtp_outage_retries_until_delivered(crate::helpers::Db::Postgres).await;
+    }
+}
+
+/// With the SMTP server down, mail jobs fail and retry with backoff; once it is back every mail
+/// arrives, once.
+async fn smtp_outage_retries_until_delivered(db: Db) {
+    let mut sink = SmtpSink::start();
+    let port = sink.port;
+    sink.stop();
+    let url = format!("smtp://127.0.0.1:{port}");
+    let Some(app) = spawn_app_with(db, |s| s.jobs.smtp_url = Some(SecretString::from(url))).await else {
+        return;
+    };
+    let id = published(&app, &["pcb"], 5, Duration::days(3)).await;
+    let e = enterprise_in(&app, "biomedicine").await;
+    assert_eq!(app.post(&format!("/events/{id}/registrations"), Some(&e.token), &json!({})).await.status(), 201);
+    // The confirmation fails at least once while the server is down.
+    let deadline = std::time::Instant::now() + StdDuration::from_secs(20);
+    loop {
+        let (_, jobs) = parts(app.get("/admin/jobs?status=pending", Some(&app.organiser)).await).await;
+        let retried = jobs["items"].as_array().unwrap().iter().any(|j| j["attempts"].as_i64() >= Some(1));
+        if retried {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "no retry recorded: {jobs}");
+        tokio::time::sleep(StdDuration::from_millis(100)).await;
+    }
+    let sink = SmtpSink::start_on(port);
+    let mails = sink.wait_for(1, StdDuration::from_secs(30)).await;
+    assert_eq!(to(&mails, &e.email).len(), 1);
+    assert!(mails[0].subject.contains("报名成功"));
+    app.wait_for_jobs().await;
+    assert_eq!(sink.received().len(), 1);
+}
