@@ -38,12 +38,20 @@
       completed: '已完成', cancelled: '已取消',
     },
     eventStatus: { draft: '草稿', published: '已发布', cancelled: '已取消', completed: '已结束' },
+    registrationStatus: { registered: '已报名', waitlisted: '候补', cancelled: '已取消' },
+    jobStatus: { dead: '已失败', pending: '待执行', running: '执行中', done: '已完成' },
+    jobKind: { announce_event: '活动发布通知（群发）', remind_event: '活动提醒（群发）', send_mail: '发送邮件' },
+    notificationKind: {
+      event_announcement: '活动发布', registration_confirmed: '报名确认', waitlisted: '候补通知',
+      promoted: '候补递补', event_changed: '活动变更', event_cancelled: '活动取消', event_reminder: '活动提醒',
+    },
     vetting: { approve: '认证通过', suspend: '暂停', reinstate: '恢复', remove: '移除' },
   };
 
   const SEGMENTS = ['smart_appliances', 'pcb', 'printing', 'biomedicine', 'smart_grid'];
   const PRODUCT_INDUSTRIES = [...SEGMENTS, 'general'];
   const ENTERPRISE_INDUSTRIES = [...SEGMENTS, 'other'];
+  const EVENT_INDUSTRIES = [...SEGMENTS, 'general'];
   const STAGES = Object.keys(L.stage);
   const DISTRICTS = [
     '香洲区', '斗门区', '金湾区', '横琴粤澳深度合作区', '高新区', '高栏港经济区', '鹤洲新区', '万山海洋开发试验区',
@@ -59,6 +67,11 @@
     draft: 'grey', submitted: 'amber', listed: 'green', rejected: 'red', delisted: 'grey',
     pending: 'amber', vetted: 'green', suspended: 'red', removed: 'grey',
   };
+  const EVENT_TONE = { draft: 'grey', published: 'green', cancelled: 'red', completed: 'grey' };
+  const JOB_TONE = { dead: 'red', pending: 'amber', running: 'blue', done: 'green' };
+  const REG_TONE = { registered: 'green', waitlisted: 'amber', cancelled: 'grey' };
+
+  const ALL_ROLES = Object.keys(L.role);
 
   const label = (map, v) => (v === null || v === undefined || v === '' ? '—' : (map[v] ?? String(v)));
   const options = (map, keys = Object.keys(map)) => keys.map((k) => [k, map[k]]);
@@ -97,6 +110,37 @@
     return Number.isNaN(d.getTime()) ? String(s) : dtFmt.format(d);
   }
   const isTimeString = (s) => typeof s === 'string' && /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}/.test(s);
+
+  // Asia/Shanghai is UTC+8 all year (no daylight saving since 1991), so a fixed offset is exact
+  // and does not depend on the browser's own time zone.
+  const SH_OFFSET_MS = 8 * 3600 * 1000;
+  // RFC 3339 → "YYYY-MM-DDTHH:MM" in Beijing time, the value of an <input type="datetime-local">.
+  function toShanghaiInput(s) {
+    if (!s) return '';
+    const d = new Date(s);
+    return Number.isNaN(d.getTime()) ? '' : new Date(d.getTime() + SH_OFFSET_MS).toISOString().slice(0, 16);
+  }
+  // "2026-12-01T14:30" (or "2026-12-01 14:30"), read as Beijing time → "2026-12-01T14:30:00+08:00";
+  // null when malformed or not a real date.
+  function fromShanghaiInput(v) {
+    const m = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?$/.exec(String(v ?? '').trim());
+    if (!m) return null;
+    const [, y, mo, d, hh, mi, ss = '00'] = m;
+    const out = `${y}-${mo}-${d}T${hh}:${mi}:${ss}+08:00`;
+    return toShanghaiInput(out) === `${y}-${mo}-${d}T${hh}:${mi}` ? out : null;
+  }
+  const weekdayFmt = new Intl.DateTimeFormat('zh-CN', { timeZone: 'Asia/Shanghai', weekday: 'short' });
+  // "2026/12/01 14:30（周二）– 17:00", or both ends in full when they fall on different days.
+  function fmtRange(start, end) {
+    const a = toShanghaiInput(start);
+    const b = toShanghaiInput(end);
+    if (!a) return '—';
+    const head = `${fmtTime(start)}（${weekdayFmt.format(new Date(start))}）`;
+    if (!b) return head;
+    return a.slice(0, 10) === b.slice(0, 10)
+      ? `${head} – ${b.slice(11)}`
+      : `${head} – ${fmtTime(end)}（${weekdayFmt.format(new Date(end))}）`;
+  }
 
   // "12.5" (元) → 1250 fen; NaN when malformed.
   function parseYuan(str) {
@@ -168,8 +212,8 @@
   function badge(text, tone, title) {
     return h('span', { class: `badge badge-${tone || 'grey'}`, title }, text);
   }
-  function statusBadge(status, map) {
-    return badge(label(map, status), STATUS_TONE[status] || 'grey');
+  function statusBadge(status, map, tones = STATUS_TONE) {
+    return badge(label(map, status), tones[status] || 'grey');
   }
   function chips(values, map, cls = 'chip') {
     if (!values || !values.length) return null;
@@ -1946,6 +1990,557 @@
   }
 
   // ---------------------------------------------------------------------------
+  // Pages: 宣讲对接活动 (events) and registrations
+  // ---------------------------------------------------------------------------
+
+  const isMember = () => role() === 'enterprise' || role() === 'supplier';
+  const eventPath = (id) => `/events/${encodeURIComponent(id)}`;
+  const eventEnded = (e) => e.status === 'completed' || (!!e.ends_at && Date.parse(e.ends_at) <= Date.now());
+  const eventOpen = (e) => e.status === 'published' && !eventEnded(e);
+  const seatsLeft = (e) => Math.max(0, Number(e.capacity || 0) - Number(e.registered || 0));
+  const industriesText = (list) => (list || []).map((i) => label(L.industry, i)).join('、') || '—';
+  const httpUrl = (u) => typeof u === 'string' && /^https?:\/\//i.test(u.trim());
+
+  // Status as a reader cares about it: open with seats, open for the waitlist, over, cancelled.
+  function eventBadges(e, { withStatus } = {}) {
+    const out = [];
+    if (withStatus || e.status !== 'published') out.push(statusBadge(e.status, L.eventStatus, EVENT_TONE));
+    if (e.status === 'published') {
+      if (eventEnded(e)) out.push(badge('已结束', 'grey'));
+      else if (seatsLeft(e) > 0) out.push(badge('报名中', 'blue'));
+      else out.push(badge('名额已满 · 可候补', 'amber'));
+    }
+    if (e.online_url) out.push(badge('可线上参与', 'grey'));
+    return out;
+  }
+
+  function seatSummary(e) {
+    const left = seatsLeft(e);
+    const base = left > 0 ? `剩余名额 ${fmtNum(left)} / ${fmtNum(e.capacity)}` : `名额已满（共 ${fmtNum(e.capacity)} 个）`;
+    return e.waitlisted ? `${base} · 候补 ${fmtNum(e.waitlisted)} 人` : base;
+  }
+
+  function seatMeter(e) {
+    const cap = Number(e.capacity || 0);
+    const reg = Number(e.registered || 0);
+    const pct = cap > 0 ? Math.min(100, (reg / cap) * 100) : 0;
+    return h('div', { class: 'progress' },
+      h('div', {
+        class: 'bar', role: 'progressbar', 'aria-label': '已报名人数',
+        'aria-valuemin': '0', 'aria-valuemax': String(cap), 'aria-valuenow': String(Math.min(reg, cap)),
+      }, h('span', { style: `width:${pct.toFixed(1)}%` })),
+      h('div', { class: 'progress-text' }, `已报名 ${fmtNum(reg)} 人`, e.waitlisted ? `，候补 ${fmtNum(e.waitlisted)} 人` : ''));
+  }
+
+  function eventCard(e) {
+    const organiser = role() === 'organiser';
+    return h('article', { class: 'card event-card' },
+      h('div', { class: 'card-top' }, h('div', { class: 'chips' }, eventBadges(e, { withStatus: organiser }))),
+      h('h3', null, linkTo(eventPath(e.id), e.title)),
+      h('dl', { class: 'event-meta' },
+        h('div', null, h('dt', null, '时间'), h('dd', null, fmtRange(e.starts_at, e.ends_at))),
+        h('div', null, h('dt', null, '地点'), h('dd', null, e.venue || '—'))),
+      e.description ? h('p', { class: 'clamp pre-wrap' }, e.description) : null,
+      chips(e.industries, L.industry, 'chip chip-industry'),
+      h('div', { class: 'card-foot' },
+        h('span', { class: 'small muted' }, e.status === 'draft' ? `名额 ${fmtNum(e.capacity)} 个（未发布）` : seatSummary(e)),
+        linkTo(eventPath(e.id), eventOpen(e) && isMember() ? '查看并报名 ›' : '查看详情 ›', 'btn btn-sm')));
+  }
+
+  async function pageEvents(ctx) {
+    const p = ctx.params;
+    const data = await get('/events', { page: pageParam(p), per_page: 12 });
+    const items = data?.items || [];
+    const organiser = role() === 'organiser';
+    return frag(
+      pageHead('宣讲对接活动', {
+        lead: '主管部门组织的数字化转型政策宣讲与供需对接活动。企业用户和服务商登录后可在线报名；名额已满时可登记候补，有人取消时按报名先后自动递补。',
+        actions: organiser ? [linkTo('/events/new', '＋ 新建活动', 'btn btn-primary')] : null,
+      }),
+      organiser ? alertBox('info', null, '草稿和已取消的活动仅主管部门可见。活动发布后，系统向所选细分行业的企业和服务商用户发送活动通知。') : null,
+      !state.me ? h('p', { class: 'small muted' }, '企业用户和服务商',
+        h('a', { href: buildHash('/login', { next: '/events' }) }, '登录'), '后可报名参加活动。') : null,
+      items.length
+        ? h('div', { class: 'grid' }, items.map(eventCard))
+        : emptyState(organiser ? '还没有活动。' : '暂无已发布的活动，敬请关注。',
+          organiser ? linkTo('/events/new', '新建活动', 'btn btn-primary') : null),
+      pager(data, '/events', p, '场'));
+  }
+
+  // Organiser buttons: edit, publish, cancel — by status.
+  function eventAdminActions(e) {
+    const eid = encodeURIComponent(e.id);
+    const out = [];
+    const live = e.status === 'draft' || e.status === 'published';
+    if (live) out.push(linkTo(`/events/${eid}/edit`, '编辑', 'btn'));
+    if (e.status === 'draft') {
+      out.push(h('button', {
+        type: 'button', class: 'btn btn-primary',
+        onClick: async (ev) => {
+          const btn = ev.currentTarget;
+          const ok = await confirmDialog('发布活动',
+            `发布后，“${e.title}”将公开展示并开放报名，同时向细分行业（${industriesText(e.industries)}）的全部企业和服务商用户发送活动通知（已在通知设置中退订的除外）。发布后不能撤回为草稿。`,
+            '确认发布');
+          if (ok) act(btn, () => post(`/events/${eid}/publish`), '活动已发布，活动通知正在发送。');
+        },
+      }, '发布'));
+    }
+    if (live) {
+      const people = Number(e.registered || 0) + Number(e.waitlisted || 0);
+      out.push(h('button', {
+        type: 'button', class: 'btn btn-danger',
+        onClick: async (ev) => {
+          const btn = ev.currentTarget;
+          const msg = e.status === 'published'
+            ? `确认取消“${e.title}”？系统将向全部已报名（${fmtNum(e.registered || 0)} 人）和候补（${fmtNum(e.waitlisted || 0)} 人）人员发送活动取消通知。取消后不能恢复。`
+            : `确认取消草稿活动“${e.title}”？取消后不能恢复，也不能再发布。`;
+          if (await confirmDialog('取消活动', msg, '确认取消活动', true)) {
+            act(btn, () => post(`/events/${eid}/cancel`),
+              e.status === 'published' && people ? '活动已取消，正在通知报名人员。' : '活动已取消。');
+          }
+        },
+      }, '取消活动'));
+    }
+    return out;
+  }
+
+  // The side box: seats, the caller's registration and the matching button.
+  function registrationBox(e, mine) {
+    const eid = encodeURIComponent(e.id);
+    const left = seatsLeft(e);
+    const open = eventOpen(e);
+    const failed = mine instanceof Error;
+    const active = !failed && mine && (mine.status === 'registered' || mine.status === 'waitlisted') ? mine : null;
+
+    const register = async (ev) => {
+      const btn = ev.currentTarget;
+      btn.disabled = true;
+      try {
+        const r = await post(`/events/${eid}/registrations`);
+        if (r?.status === 'waitlisted') {
+          toast(`名额已满，您已进入候补${r.waitlist_position ? `（第 ${r.waitlist_position} 位）` : ''}。有人取消报名时将按顺序递补并通知您。`, 'info');
+        } else {
+          toast('报名成功，确认通知已发送至您的登录邮箱。');
+        }
+        render({ focus: false });
+      } catch (err) {
+        toast(err.message || '报名失败。', 'error');
+        if (err.status === 409 || err.status === 404) render({ focus: false });
+        else if (btn.isConnected) btn.disabled = false;
+      }
+    };
+    const unregister = async (ev) => {
+      const btn = ev.currentTarget;
+      const msg = active.status === 'registered'
+        ? `确认取消报名“${e.title}”？您的名额将转给候补第 1 位；如需再参加须重新报名，名额已满时只能候补。`
+        : `确认放弃“${e.title}”的候补${active.waitlist_position ? `（当前第 ${active.waitlist_position} 位）` : ''}？`;
+      if (await confirmDialog('取消报名', msg, '确认取消报名', true)) {
+        act(btn, () => api('DELETE', `/events/${eid}/registrations/me`), '已取消报名。');
+      }
+    };
+
+    let mineRow = null;
+    let action = null;
+    let note = null;
+    if (isMember()) {
+      const statusEl = failed ? h('span', { class: 'muted' }, '暂时无法获取')
+        : active?.status === 'registered' ? badge('已报名', 'green')
+          : active?.status === 'waitlisted' ? badge(active.waitlist_position ? `候补第 ${active.waitlist_position} 位` : '候补中', 'amber')
+            : badge('未报名', 'grey');
+      mineRow = h('div', { class: 'my-reg' }, h('span', { class: 'muted' }, '我的报名：'), statusEl,
+        active?.created_at ? h('span', { class: 'small muted' }, `（${fmtTime(active.created_at)}）`) : null);
+      if (failed) {
+        note = h('p', { class: 'small field-error' }, mine.message);
+      } else if (open) {
+        action = active
+          ? h('button', { type: 'button', class: 'btn btn-danger', onClick: unregister }, '取消报名')
+          : h('button', { type: 'button', class: 'btn btn-primary', onClick: register }, left > 0 ? '报名' : '报名（进入候补）');
+        note = active?.status === 'registered' ? '报名确认已发送至您的登录邮箱（附日历文件），活动开始前还会发送提醒。'
+          : active?.status === 'waitlisted' ? '有人取消报名时，按候补顺序自动递补，递补成功后将通知您。'
+            : left > 0 ? `还剩 ${fmtNum(left)} 个名额，先到先得。` : '名额已满。报名后进入候补队列，有人取消时按先后顺序自动递补。';
+      } else {
+        note = e.status === 'cancelled' ? '活动已取消。' : '活动已结束，报名已关闭。';
+      }
+    } else if (!state.me) {
+      if (open) {
+        action = h('a', { class: 'btn btn-primary', href: buildHash('/login', { next: eventPath(e.id) }) }, '登录后报名');
+        note = h('span', null, '企业用户和服务商可报名。还没有账号？', linkTo('/register', '注册'));
+      } else {
+        note = e.status === 'cancelled' ? '活动已取消。' : '活动已结束，报名已关闭。';
+      }
+    } else {
+      note = open ? '仅企业用户和服务商账号可以报名。' : (e.status === 'cancelled' ? '活动已取消。' : e.status === 'draft' ? '活动尚未发布，发布后开放报名。' : '活动已结束，报名已关闭。');
+    }
+
+    return h('div', { class: 'panel price-box' },
+      h('h2', { class: 'panel-title' }, '活动报名'),
+      h('div', { class: 'muted small' }, '剩余名额'),
+      h('div', { class: 'seat-big' + (left > 0 ? '' : ' full') }, fmtNum(left), h('small', null, ` / ${fmtNum(e.capacity)}`)),
+      seatMeter(e),
+      mineRow,
+      action ? h('div', { class: 'btn-row', style: 'margin-top:14px' }, action) : null,
+      note ? h('p', { class: 'small muted', style: 'margin:12px 0 0' }, note) : null);
+  }
+
+  function registrationsSection(e, regs, params) {
+    const head = h('div', { class: 'page-head', style: 'margin-bottom:12px' },
+      h('h2', null, '报名名单'),
+      h('span', { class: 'small muted' }, `已报名 ${fmtNum(e.registered || 0)} 人 · 候补 ${fmtNum(e.waitlisted || 0)} 人 · 名额 ${fmtNum(e.capacity)} 个`));
+    if (regs instanceof Error) {
+      return h('section', { class: 'section' }, head, alertBox('error', '报名名单加载失败', regs.message));
+    }
+    const items = regs?.items || [];
+    const start = ((regs?.page || 1) - 1) * (regs?.per_page || 20);
+    const rows = items.map((r, i) => h('tr', null,
+      h('td', { class: 'num' }, String(start + i + 1)),
+      h('td', null, r.display_name || '—'),
+      h('td', null, r.email ? h('a', { href: 'mailto:' + r.email }, r.email) : '—'),
+      h('td', null, r.status === 'waitlisted'
+        ? badge(r.waitlist_position ? `候补第 ${r.waitlist_position} 位` : '候补', 'amber')
+        : statusBadge(r.status, L.registrationStatus, REG_TONE)),
+      h('td', null, h('span', { class: 'mono small' }, r.organisation_id || '—')),
+      h('td', { class: 'nowrap' }, fmtTime(r.created_at))));
+    return h('section', { class: 'section' }, head,
+      items.length ? h('div', { class: 'table-wrap' }, h('table', null,
+        h('caption', { class: 'sr-only' }, `${e.title}报名名单`),
+        h('thead', null, h('tr', null, ['序号', '姓名', '邮箱', '状态', '所属单位编号', '报名时间'].map((t, i) => h('th', { scope: 'col', class: i === 0 ? 'num' : null }, t)))),
+        h('tbody', null, rows)))
+        : emptyState(e.status === 'draft' ? '活动发布后开放报名。' : '暂无报名。'),
+      pager(regs, eventPath(e.id), params, '人'));
+  }
+
+  async function pageEventDetail(ctx) {
+    const p = ctx.params;
+    const eid = encodeURIComponent(ctx.args.id);
+    const e = await get(`/events/${eid}`);
+    const organiser = role() === 'organiser';
+    const [mine, regs] = await Promise.all([
+      isMember() && e.status !== 'draft'
+        ? get(`/events/${eid}/registrations/me`).catch((err) => (err.status === 404 ? null : err)) : null,
+      organiser ? get(`/events/${eid}/registrations`, { page: pageParam(p), per_page: 20 }).catch((err) => err) : null,
+    ]);
+
+    let banner = null;
+    if (e.status === 'cancelled') banner = alertBox('error', '该活动已取消', organiser ? '已报名和候补的人员均已收到取消通知。' : null);
+    else if (e.status === 'completed') banner = alertBox('info', '活动已结束', null);
+    else if (e.status === 'draft' && organiser) banner = alertBox('warn', '草稿：尚未发布', `发布后活动才会公开展示并开放报名，同时向细分行业（${industriesText(e.industries)}）的企业和服务商用户发送活动通知。`);
+    else if (e.status === 'published' && organiser) banner = alertBox('info', null, '修改已发布活动的时间、地点或线上链接时，系统将通知全部已报名和候补人员；取消活动同样会通知他们。');
+
+    const facts = kv([
+      ['活动时间', fmtRange(e.starts_at, e.ends_at)],
+      ['活动地点', e.venue || '—'],
+      ['线上参与', httpUrl(e.online_url) ? h('a', { href: e.online_url.trim(), target: '_blank', rel: 'noopener noreferrer' }, e.online_url) : (e.online_url || '—')],
+      ['细分行业', chips(e.industries, L.industry, 'chip chip-industry') || '—'],
+      ['名额', `${fmtNum(e.capacity)} 个`],
+      ['报名情况', `已报名 ${fmtNum(e.registered || 0)} 人 · 候补 ${fmtNum(e.waitlisted || 0)} 人`],
+      organiser ? ['创建时间', fmtTime(e.created_at)] : null,
+      organiser ? ['更新时间', fmtTime(e.updated_at)] : null,
+    ]);
+
+    return frag(
+      pageHead(e.title, {
+        crumbs: [['宣讲对接活动', '/events'], [e.title]],
+        actions: organiser ? eventAdminActions(e) : null,
+      }),
+      banner,
+      h('div', { class: 'detail-layout' },
+        h('div', null,
+          h('section', { class: 'panel' },
+            h('div', { class: 'title-row', style: 'margin-bottom:12px' }, eventBadges(e, { withStatus: organiser })),
+            h('h2', { class: 'panel-title' }, '活动信息'),
+            facts),
+          h('section', { class: 'panel' },
+            h('h2', { class: 'panel-title' }, '活动介绍'),
+            h('p', { class: 'pre-wrap' }, e.description || '暂无介绍。'))),
+        h('aside', { class: 'detail-side' }, registrationBox(e, mine))),
+      organiser ? registrationsSection(e, regs, p) : null);
+  }
+
+  async function pageEventForm(ctx) {
+    const editing = !!ctx.args.id;
+    let e = { industries: [] };
+    if (editing) {
+      e = await get(`/events/${encodeURIComponent(ctx.args.id)}`);
+      if (e.status === 'cancelled' || e.status === 'completed') {
+        return frag(
+          pageHead('编辑活动', { crumbs: [['宣讲对接活动', '/events'], [e.title, eventPath(e.id)], ['编辑']] }),
+          alertBox('warn', null, `该活动${label(L.eventStatus, e.status)}，不能再修改。`),
+          linkTo(eventPath(e.id), '查看活动', 'btn'));
+      }
+    }
+    const published = editing && e.status === 'published';
+    const people = Number(e.registered || 0) + Number(e.waitlisted || 0);
+    const canPublish = !editing || e.status === 'draft';
+
+    const form = h('form', { class: 'panel', novalidate: true },
+      h('div', { class: 'form-alert' }),
+      published ? alertBox('warn', '该活动已发布',
+        `修改活动时间、地点或线上链接后，系统将向全部已报名和候补人员（目前共 ${fmtNum(people)} 人）发送活动变更通知，并按新时间重新安排活动提醒。只修改名称、介绍、行业或名额不会发送变更通知。`) : null,
+      h('fieldset', { class: 'form-section' }, h('legend', null, '活动内容'),
+        h('div', { class: 'form-grid' },
+          field({ label: '活动名称', name: 'title', required: true, wide: true, value: e.title, attrs: { maxlength: 100, minlength: 2 } }),
+          field({ label: '活动介绍', name: 'description', type: 'textarea', wide: true, value: e.description, attrs: { rows: 7, maxlength: 5000 }, hint: '议程、主讲单位、面向对象、对接内容等，最多 5000 字' }),
+          checkGroup({
+            legend: '细分行业', name: 'industries', required: true, options: options(L.industry, EVENT_INDUSTRIES), values: e.industries,
+            hint: '发布时向所选行业的企业和服务商用户发送活动通知；选择“通用”则通知全部企业和服务商。',
+          }))),
+      h('fieldset', { class: 'form-section' }, h('legend', null, '时间、地点与名额'),
+        h('div', { class: 'form-grid' },
+          field({ label: '开始时间（北京时间）', name: 'starts_at', type: 'datetime-local', required: true, value: toShanghaiInput(e.starts_at), attrs: { step: 60 }, hint: '按北京时间（UTC+8）填写，与本机时区无关' }),
+          field({ label: '结束时间（北京时间）', name: 'ends_at', type: 'datetime-local', required: true, value: toShanghaiInput(e.ends_at), attrs: { step: 60 }, hint: '须晚于开始时间' }),
+          field({
+            label: '名额（人）', name: 'capacity', type: 'number', required: true, value: e.capacity ?? '', attrs: { min: 1, max: 100000, step: 1 },
+            hint: published ? '增加名额后，候补人员按顺序自动递补；减少名额不影响已报名人员' : '报满后，新报名者进入候补队列',
+          }),
+          field({ label: '活动地点', name: 'venue', required: true, wide: true, value: e.venue, attrs: { maxlength: 200 }, hint: '如：珠海市香洲区××路××号 ××会议中心 3 楼报告厅' }),
+          field({ label: '线上参与链接（可选）', name: 'online_url', type: 'url', wide: true, value: e.online_url || '', attrs: { maxlength: 500, placeholder: 'https://', spellcheck: 'false' }, hint: '直播或线上会议链接，须以 http:// 或 https:// 开头' }))),
+      canPublish ? h('p', { class: 'hint' }, '保存后为草稿，仅主管部门可见；发布后公开并开放报名，同时向所选行业的企业和服务商发送活动通知。') : null,
+      h('div', { class: 'form-actions' },
+        canPublish
+          ? [h('button', { type: 'submit', class: 'btn', value: 'save' }, editing ? '保存草稿' : '保存为草稿'),
+            h('button', { type: 'submit', class: 'btn btn-primary', value: 'publish' }, '保存并发布')]
+          : h('button', { type: 'submit', class: 'btn btn-primary', value: 'save' }, '保存修改'),
+        linkTo(editing ? eventPath(e.id) : '/events', '取消', 'btn btn-link')));
+
+    form.addEventListener('submit', async (ev) => {
+      ev.preventDefault();
+      const publish = ev.submitter?.value === 'publish' && canPublish;
+      const d = fd(form);
+      const local = {};
+      const startsRaw = str(d, 'starts_at');
+      const endsRaw = str(d, 'ends_at');
+      const capRaw = str(d, 'capacity');
+      const full = {
+        title: str(d, 'title'), description: str(d, 'description'), industries: d.getAll('industries').map(String),
+        starts_at: fromShanghaiInput(startsRaw), ends_at: fromShanghaiInput(endsRaw),
+        venue: str(d, 'venue'), online_url: str(d, 'online_url'), capacity: capRaw === '' ? NaN : Number(capRaw),
+      };
+      if (!full.title) local.title = '请填写活动名称。';
+      else if ([...full.title].length < 2) local.title = '活动名称至少 2 个字。';
+      if (!full.industries.length) local.industries = '请至少选择一个细分行业。';
+      if (!startsRaw) local.starts_at = '请填写开始时间。';
+      else if (!full.starts_at) local.starts_at = '请按“年-月-日 时:分”填写，如 2026-12-01 14:30。';
+      if (!endsRaw) local.ends_at = '请填写结束时间。';
+      else if (!full.ends_at) local.ends_at = '请按“年-月-日 时:分”填写，如 2026-12-01 17:00。';
+      else if (full.starts_at && Date.parse(full.ends_at) <= Date.parse(full.starts_at)) local.ends_at = '结束时间须晚于开始时间。';
+      if (!full.venue) local.venue = '请填写活动地点。';
+      if (full.online_url && !/^https?:\/\/\S+$/.test(full.online_url)) local.online_url = '请填写以 http:// 或 https:// 开头的完整链接。';
+      if (!Number.isInteger(full.capacity) || full.capacity < 1 || full.capacity > 100000) local.capacity = '名额须为 1 至 100000 之间的整数。';
+      if (Object.keys(local).length) { showFormErrors(form, null, local); return; }
+
+      let body;
+      if (editing) {
+        // PATCH carries only what changed, so an untouched time or venue never notifies anyone.
+        body = {};
+        const sameSet = (a, b) => [...(a || [])].sort().join() === [...(b || [])].sort().join();
+        if (full.title !== e.title) body.title = full.title;
+        if (full.description !== (e.description || '')) body.description = full.description;
+        if (!sameSet(full.industries, e.industries)) body.industries = full.industries;
+        if (toShanghaiInput(full.starts_at) !== toShanghaiInput(e.starts_at)) body.starts_at = full.starts_at;
+        if (toShanghaiInput(full.ends_at) !== toShanghaiInput(e.ends_at)) body.ends_at = full.ends_at;
+        if (full.venue !== e.venue) body.venue = full.venue;
+        if (full.online_url !== (e.online_url || '')) body.online_url = full.online_url; // "" removes it
+        if (full.capacity !== Number(e.capacity)) body.capacity = full.capacity;
+        if (!Object.keys(body).length && !publish) { toast('没有需要保存的修改。', 'info'); return; }
+      } else {
+        body = { ...full };
+        if (!body.online_url) delete body.online_url;
+      }
+      const moved = published && ['starts_at', 'ends_at', 'venue', 'online_url'].some((k) => k in body);
+
+      if (moved && people > 0) {
+        const ok = await confirmDialog('保存并通知报名人员',
+          `您修改了活动的时间、地点或线上链接。保存后将向已报名和候补的 ${fmtNum(people)} 人发送活动变更通知，并按新时间重新安排提醒。确认保存？`,
+          '保存并通知');
+        if (!ok) return;
+      }
+      if (publish) {
+        const ok = await confirmDialog('保存并发布',
+          `发布后活动将公开展示并开放报名，同时向细分行业（${industriesText(full.industries)}）的全部企业和服务商用户发送活动通知（已退订的除外）。发布后不能撤回为草稿。`,
+          '确认发布');
+        if (!ok) return;
+      }
+
+      busy(form, async () => {
+        let saved = e;
+        try {
+          if (!editing) saved = await api('POST', '/events', { body });
+          else if (Object.keys(body).length) saved = await patch(`/events/${encodeURIComponent(e.id)}`, body);
+        } catch (err) {
+          showFormErrors(form, err);
+          return;
+        }
+        const sid = saved?.id || e.id;
+        if (publish) {
+          try {
+            await post(`/events/${encodeURIComponent(sid)}/publish`);
+            toast('活动已发布，活动通知正在发送。');
+          } catch (err) {
+            toast(`活动已保存为草稿，但发布失败：${err.message}`, 'error');
+          }
+        } else if (moved && people > 0) {
+          toast('已保存，正在向报名人员发送变更通知。');
+        } else {
+          toast(editing ? '活动已保存。' : '活动已保存为草稿。');
+        }
+        go(eventPath(sid));
+      });
+    });
+
+    return frag(
+      pageHead(editing ? '编辑活动' : '新建活动', {
+        crumbs: editing ? [['宣讲对接活动', '/events'], [e.title, eventPath(e.id)], ['编辑']] : [['宣讲对接活动', '/events'], ['新建活动']],
+        lead: editing ? `当前状态：${label(L.eventStatus, e.status)}` : '面向试点企业和服务商的数字化转型宣讲与供需对接活动。',
+      }),
+      form);
+  }
+
+  // ---------------------------------------------------------------------------
+  // Pages: notifications and preferences (every signed-in user)
+  // ---------------------------------------------------------------------------
+
+  const ME_TABS = [['/me/notifications', '消息通知'], ['/me/preferences', '通知设置']];
+
+  // Links in notifications are absolute (…/#/events/{id}); keep the hash part inside this app.
+  function noticeLink(link) {
+    if (!link || typeof link !== 'string') return null;
+    const i = link.indexOf('#/');
+    if (i >= 0) {
+      const hash = link.slice(i);
+      return h('a', { href: hash }, hash.startsWith('#/events/') ? '查看活动详情 ›' : '查看详情 ›');
+    }
+    if (httpUrl(link)) return h('a', { href: link.trim(), target: '_blank', rel: 'noopener noreferrer' }, link);
+    return null;
+  }
+
+  function noticeItem(n) {
+    const tid = uid('n');
+    const link = noticeLink(n.link);
+    return h('li', null, h('article', { class: 'panel notice', 'aria-labelledby': tid },
+      h('div', { class: 'notice-head' },
+        h('div', { class: 'title-row' },
+          badge(label(L.notificationKind, n.kind), 'blue'),
+          h('h2', { class: 'notice-subject', id: tid }, n.subject || '（无标题）')),
+        h('time', { class: 'small muted nowrap', datetime: n.created_at }, fmtTime(n.created_at))),
+      h('pre', { class: 'notice-body' }, n.body || ''),
+      link ? h('p', { class: 'notice-link' }, link) : null));
+  }
+
+  async function pageNotifications(ctx) {
+    const p = ctx.params;
+    const data = await get('/me/notifications', { page: pageParam(p), per_page: 20 });
+    const items = data?.items || [];
+    return frag(
+      pageHead('消息通知', {
+        lead: '平台发送到您登录邮箱的通知（活动发布、报名确认、候补递补、活动变更与取消、活动提醒）在此留存一份，最新的在前。',
+        actions: [h('button', { type: 'button', class: 'btn', onClick: () => render({ focus: false }) }, '刷新')],
+      }),
+      tabs(ME_TABS, '/me/notifications'),
+      items.length
+        ? h('ol', { class: 'notice-list' }, items.map(noticeItem))
+        : emptyState('暂无通知。', linkTo('/events', '浏览宣讲对接活动', 'btn')),
+      pager(data, '/me/notifications', p, '条'));
+  }
+
+  async function pagePreferences() {
+    const prefs = (await get('/me/preferences')) || {};
+    const annBox = checkbox({
+      label: '接收活动通知', name: 'announcements', checked: prefs.announcements !== false,
+      hint: '主管部门发布新的宣讲对接活动时，通过邮件和站内消息通知您。',
+    });
+    const muted = checkGroup({
+      legend: '不接收以下行业的活动通知', name: 'muted_industries', key: 'muted_industries',
+      options: options(L.industry, EVENT_INDUSTRIES), values: prefs.muted_industries || [],
+      hint: '活动涉及多个行业时，只要其中有一个行业未勾选，仍会通知您。',
+    });
+    const annInput = annBox.querySelector('input');
+    const sync = () => { muted.disabled = !annInput.checked; };
+    annInput.addEventListener('change', sync);
+    sync();
+
+    const form = h('form', { class: 'panel', novalidate: true },
+      h('div', { class: 'form-alert' }),
+      alertBox('info', '以下通知始终发送', '报名确认、候补与递补通知、活动变更、活动取消以及活动开始前的提醒，与您已报名的活动直接相关，不受本页设置影响。'),
+      isMember() ? null : h('p', { class: 'hint' }, '活动发布通知只发送给所选行业的企业和服务商用户。'),
+      h('fieldset', { class: 'form-section' }, h('legend', null, '活动发布通知'),
+        h('div', { class: 'form-grid', style: 'grid-template-columns:1fr' }, annBox, muted)),
+      h('div', { class: 'form-actions' }, h('button', { type: 'submit', class: 'btn btn-primary' }, '保存设置')));
+
+    form.addEventListener('submit', (ev) => {
+      ev.preventDefault();
+      // Read the industries directly: a disabled fieldset leaves them out of FormData, and the
+      // choice should survive switching announcements off and on again.
+      const body = {
+        announcements: annInput.checked,
+        muted_industries: [...muted.querySelectorAll('input[type=checkbox]:checked')].map((i) => i.value),
+      };
+      busy(form, async () => {
+        try {
+          await api('PUT', '/me/preferences', { body });
+          toast('通知设置已保存。');
+          render({ focus: false });
+        } catch (err) {
+          showFormErrors(form, err);
+        }
+      });
+    });
+
+    return frag(
+      pageHead('通知设置', { lead: '选择是否接收新活动的发布通知，或屏蔽不关心的细分行业。' }),
+      tabs(ME_TABS, '/me/preferences'),
+      form);
+  }
+
+  // ---------------------------------------------------------------------------
+  // Pages: background jobs (organisers)
+  // ---------------------------------------------------------------------------
+
+  async function pageJobs(ctx) {
+    const p = ctx.params;
+    const status = Object.prototype.hasOwnProperty.call(L.jobStatus, p.get('status')) ? p.get('status') : 'dead';
+    const data = await get('/admin/jobs', { status, page: pageParam(p), per_page: 20 });
+    const items = data?.items || [];
+
+    const rows = items.map((j) => {
+      const args = (j.payload && j.payload.args) || {};
+      const eventId = args.event_id || args.mail?.event_id;
+      const template = args.mail?.template;
+      return h('tr', null,
+        h('td', null,
+          h('div', null, label(L.jobKind, j.kind)),
+          template ? h('div', { class: 'small muted' }, label(L.notificationKind, template)) : null,
+          h('div', { class: 'small muted mono' }, j.id)),
+        h('td', null, statusBadge(j.status, L.jobStatus, JOB_TONE)),
+        h('td', { class: 'num nowrap' }, `${fmtNum(j.attempts)} / ${fmtNum(j.max_attempts)}`),
+        h('td', { class: 'nowrap' }, fmtTime(j.run_at)),
+        h('td', { class: 'job-error' }, j.last_error ? h('pre', { class: 'code-block' }, j.last_error) : h('span', { class: 'muted' }, '—')),
+        h('td', null,
+          eventId ? h('div', null, linkTo(eventPath(eventId), '查看活动')) : null,
+          h('details', null, h('summary', null, '任务参数'), h('pre', { class: 'code-block' }, JSON.stringify(j.payload, null, 2)))),
+        h('td', { class: 'nowrap small' }, '创建 ', fmtTime(j.created_at), h('br'), '更新 ', fmtTime(j.updated_at)),
+        h('td', null, j.status === 'dead'
+          ? h('button', {
+            type: 'button', class: 'btn btn-sm btn-primary',
+            onClick: (ev) => act(ev.currentTarget, () => post(`/admin/jobs/${encodeURIComponent(j.id)}/retry`), '任务已重新加入队列。'),
+          }, '重试')
+          : h('span', { class: 'muted small' }, '—')));
+    });
+
+    return frag(
+      pageHead('任务监控', {
+        lead: '后台任务（活动通知群发、活动提醒、邮件发送）的执行情况。多次重试仍失败的任务标记为“已失败”；排除故障（如邮件服务器不可用）后，可点“重试”重新加入队列，同一通知不会重复发送给同一人。',
+        actions: [h('button', { type: 'button', class: 'btn', onClick: () => render({ focus: false }) }, '刷新')],
+      }),
+      tabs(Object.keys(L.jobStatus).map((k) => [`/admin/jobs?status=${k}`, L.jobStatus[k]]), `/admin/jobs?status=${status}`),
+      items.length ? h('div', { class: 'table-wrap' }, h('table', null,
+        h('caption', { class: 'sr-only' }, `${label(L.jobStatus, status)}的任务`),
+        h('thead', null, h('tr', null, ['任务', '状态', '尝试次数', '计划执行时间', '最后错误', '详情', '时间', '操作'].map((t, i) => h('th', { scope: 'col', class: i === 2 ? 'num' : null }, t)))),
+        h('tbody', null, rows)))
+        : emptyState(status === 'dead' ? '没有失败的任务。' : `暂无“${label(L.jobStatus, status)}”的任务。`),
+      pager(data, '/admin/jobs', p, '个'));
+  }
+
+  // ---------------------------------------------------------------------------
   // Router
   // ---------------------------------------------------------------------------
 
@@ -1974,6 +2569,13 @@
   route('/admin/enterprises', pageAdminEnterprises, ['organiser']);
   route('/admin/stats', pageStats, ['organiser']);
   route('/admin/users', pageUsers, ['organiser']);
+  route('/admin/jobs', pageJobs, ['organiser']);
+  route('/events', pageEvents);
+  route('/events/new', pageEventForm, ['organiser']); // before /events/:id
+  route('/events/:id/edit', pageEventForm, ['organiser']);
+  route('/events/:id', pageEventDetail);
+  route('/me/notifications', pageNotifications, ALL_ROLES);
+  route('/me/preferences', pagePreferences, ALL_ROLES);
   route('/enterprise/profile', () => {
     if (!orgId()) throw new ApiError(403, { detail: '当前账号未关联企业。' });
     return enterpriseProfile(orgId(), { mine: true });
@@ -2065,6 +2667,7 @@
 
   const NAV = [
     { path: '/products', text: '产品目录', match: ['/products', '/bundles'] },
+    { path: '/events', text: '宣讲对接活动', match: ['/events'] },
     { path: '/suppliers', text: '服务商', match: ['/suppliers'] },
     { sep: true },
     { path: '/supplier/products', text: '我的产品', roles: ['supplier'], match: ['/supplier/products'] },
@@ -2075,6 +2678,8 @@
     { path: '/admin/enterprises', text: '企业档案', roles: ['organiser'], match: ['/admin/enterprises', '/enterprises'] },
     { path: '/admin/stats', text: '试点数据', roles: ['organiser'], match: ['/admin/stats'] },
     { path: '/admin/users', text: '账号管理', roles: ['organiser'], match: ['/admin/users'] },
+    { path: '/admin/jobs', text: '任务监控', roles: ['organiser'], match: ['/admin/jobs'] },
+    { path: '/me/notifications', text: '消息通知', roles: ALL_ROLES, match: ['/me'] },
     { href: '/docs', text: 'API 文档' },
   ];
 

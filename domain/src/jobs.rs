@@ -25,13 +25,48 @@ pub const MAX_ATTEMPTS: i32 = 8;
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "template", rename_all = "snake_case")]
 pub enum Mail {
-    EventAnnouncement { event_id: String },
-    RegistrationConfirmed { event_id: String },
-    Waitlisted { event_id: String },
-    Promoted { event_id: String },
-    EventChanged { event_id: String },
-    EventCancelled { event_id: String },
-    EventReminder { event_id: String },
+    EventAnnouncement {
+        event_id: String,
+    },
+    RegistrationConfirmed {
+        event_id: String,
+    },
+    Waitlisted {
+        event_id: String,
+    },
+    Promoted {
+        event_id: String,
+    },
+    EventChanged {
+        event_id: String,
+    },
+    EventCancelled {
+        event_id: String,
+    },
+    EventReminder {
+        event_id: String,
+    },
+    /// To the supplier's members.
+    OrderPlaced {
+        order_id: String,
+    },
+    /// To the supplier's members.
+    OrderCancelled {
+        order_id: String,
+    },
+    /// To the enterprise's members.
+    OrderAccepted {
+        order_id: String,
+    },
+    OrderRejected {
+        order_id: String,
+    },
+    OrderContracted {
+        order_id: String,
+    },
+    OrderCompleted {
+        order_id: String,
+    },
 }
 
 impl Mail {
@@ -46,8 +81,62 @@ impl Mail {
             Self::EventChanged { .. } => "event_changed",
             Self::EventCancelled { .. } => "event_cancelled",
             Self::EventReminder { .. } => "event_reminder",
+            Self::OrderPlaced { .. } => "order_placed",
+            Self::OrderCancelled { .. } => "order_cancelled",
+            Self::OrderAccepted { .. } => "order_accepted",
+            Self::OrderRejected { .. } => "order_rejected",
+            Self::OrderContracted { .. } => "order_contracted",
+            Self::OrderCompleted { .. } => "order_completed",
         }
     }
+
+    /// What the mail is about: `Event(id)` or `Order(id)`.
+    #[must_use]
+    pub fn about(&self) -> About<'_> {
+        match self {
+            Self::EventAnnouncement { event_id }
+            | Self::RegistrationConfirmed { event_id }
+            | Self::Waitlisted { event_id }
+            | Self::Promoted { event_id }
+            | Self::EventChanged { event_id }
+            | Self::EventCancelled { event_id }
+            | Self::EventReminder { event_id } => About::Event(event_id),
+            Self::OrderPlaced { order_id }
+            | Self::OrderCancelled { order_id }
+            | Self::OrderAccepted { order_id }
+            | Self::OrderRejected { order_id }
+            | Self::OrderContracted { order_id }
+            | Self::OrderCompleted { order_id } => About::Order(order_id),
+        }
+    }
+}
+
+/// The object a mail is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum About<'a> {
+    Event(&'a str),
+    Order(&'a str),
+}
+
+/// One mail per member of an organisation (enterprise or supplier), keyed by `subject`.
+///
+/// # Errors
+/// Database errors.
+pub async fn mail_members<C: ConnectionTrait>(
+    db: &C,
+    organisation_id: &str,
+    subject: &str,
+    mail: Mail,
+) -> DomainResult<()> {
+    let members = crate::entities::user::Entity::find()
+        .filter(crate::entities::user::Column::OrganisationId.eq(organisation_id))
+        .all(db)
+        .await?;
+    let jobs: Vec<Job> = members
+        .iter()
+        .map(|u| Job::mail(&u.id, subject, mail.clone()))
+        .collect();
+    enqueue_all(db, &jobs, None).await
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -90,6 +90,12 @@ fn need_terms(text: &str) -> Vec<WeightedTerm> {
     }
     let keywords = text::keywords(text, crate::tune::knob("KEYWORDS", 12.0) as usize);
     let best = keywords.first().map_or(1.0, |(_, w)| *w).max(f64::EPSILON);
+    let nonkw = crate::tune::knob("NONKW", 1.0);
+    for (w, x) in weights.iter_mut() {
+        if !keywords.iter().any(|(k, _)| k == w) {
+            *x *= nonkw;
+        }
+    }
     for (k, kw) in &keywords {
         if let Some(x) = weights.get_mut(k) {
             *x *= 1.0 + crate::tune::knob("KEYWORD_BOOST", 1.0) * (kw / best) as f32;
@@ -121,6 +127,22 @@ fn need_terms(text: &str) -> Vec<WeightedTerm> {
             }
         }
     }
+    let rw = crate::tune::knob("RELATED", 0.0);
+    if rw > 0.0 {
+        for t in &terms {
+            for s in synonyms::related_of(&t.text) {
+                let s = text::normalize_term(s);
+                if weights.contains_key(&s) {
+                    continue;
+                }
+                let w = t.weight * rw;
+                match expanded.iter_mut().find(|e| e.text == s) {
+                    Some(e) => e.weight = e.weight.max(w),
+                    None => expanded.push(WeightedTerm { text: s, weight: w }),
+                }
+            }
+        }
+    }
     terms.extend(expanded);
     terms
 }
@@ -133,7 +155,11 @@ fn need_filter(need: &NeedQuery) -> Filter {
             .into_iter()
             .chain([Industry::General])
             .collect(),
-        stages_any: need.stages.clone(),
+        stages_any: if crate::tune::knob("STAGE_PENALTY", 0.0) > 0.0 {
+            Vec::new()
+        } else {
+            need.stages.clone()
+        },
         max_pilot_price_fen: Some(need.budget_fen),
         max_deploy_days: need.max_deploy_days,
         ..Filter::default()
@@ -159,7 +185,9 @@ pub async fn match_need(
         filter: need_filter(need),
         limit: need.limit.saturating_mul(5).max(CANDIDATES_MIN),
     };
-    let mut ranked = rank(engine.candidates(&query).await?, need);
+    let mut c1 = engine.candidates(&query).await?;
+    local_scores(&mut c1, &terms);
+    let mut ranked = rank(c1, need);
     let prf_docs = crate::tune::knob("PRF_DOCS", 0.0) as usize;
     if prf_docs > 0
         && let Some(best) = ranked.first().map(|(s, _)| *s)
@@ -186,10 +214,12 @@ pub async fn match_need(
             }
         }
         let q2 = CandidateQuery {
-            terms: terms2,
+            terms: terms2.clone(),
             ..query
         };
-        ranked = rank(engine.candidates(&q2).await?, need);
+        let mut c2 = engine.candidates(&q2).await?;
+        local_scores(&mut c2, &terms2);
+        ranked = rank(c2, need);
     }
     ranked.truncate(need.limit);
     let best = ranked.first().map_or(1.0, |(s, _)| *s).max(f32::EPSILON);
@@ -201,6 +231,80 @@ pub async fn match_need(
             score: s / best,
         })
         .collect())
+}
+
+/// EXPERIMENT: BM25 with IDF over the candidate pool.
+fn local_scores(candidates: &mut [Candidate], terms: &[WeightedTerm]) {
+    let mix = crate::tune::knob("LOCAL", 0.0);
+    if mix <= 0.0 || candidates.is_empty() {
+        return;
+    }
+    let fields: Vec<Vec<HashMap<String, f32>>> = candidates
+        .iter()
+        .map(|c| {
+            let d = &c.document;
+            let tags = d.tags.join("，");
+            [
+                d.name.as_str(),
+                tags.as_str(),
+                d.summary.as_str(),
+                d.description.as_str(),
+            ]
+            .iter()
+            .map(|t| {
+                let mut m: HashMap<String, f32> = HashMap::new();
+                for p in text::analyze(t) {
+                    *m.entry(p.text).or_default() += 1.0;
+                }
+                m
+            })
+            .collect()
+        })
+        .collect();
+    let n = candidates.len() as f32;
+    let boosts = [
+        crate::tune::knob("lName", 3.0),
+        crate::tune::knob("lTags", 2.2),
+        crate::tune::knob("lSummary", 1.6),
+        crate::tune::knob("lDescription", 1.0),
+    ];
+    let k1 = crate::tune::knob("K1", 1.2);
+    let b = crate::tune::knob("B", 0.75);
+    let mut avg = [0f32; 4];
+    for f in &fields {
+        for i in 0..4 {
+            avg[i] += f[i].values().sum::<f32>() / n;
+        }
+    }
+    let mut local = vec![0f32; candidates.len()];
+    for t in terms {
+        let df = fields
+            .iter()
+            .filter(|f| f.iter().any(|m| m.contains_key(&t.text)))
+            .count() as f32;
+        if df == 0.0 {
+            continue;
+        }
+        let idf = (1.0 + (n - df + 0.5) / (df + 0.5)).ln();
+        for (j, f) in fields.iter().enumerate() {
+            for i in 0..4 {
+                if let Some(tf) = f[i].get(&t.text) {
+                    let len: f32 = f[i].values().sum();
+                    let norm = tf * (k1 + 1.0) / (tf + k1 * (1.0 - b + b * len / avg[i].max(1.0)));
+                    local[j] += t.weight * idf * boosts[i] * norm;
+                }
+            }
+        }
+    }
+    let lmax = local.iter().copied().fold(0f32, f32::max).max(f32::EPSILON);
+    let emax = candidates
+        .iter()
+        .map(|c| c.score)
+        .fold(0f32, f32::max)
+        .max(f32::EPSILON);
+    for (c, l) in candidates.iter_mut().zip(local) {
+        c.score = (1.0 - mix) * c.score / emax + mix * l / lmax;
+    }
 }
 
 /// Candidates ordered by boosted relevance, ties by id.
@@ -256,6 +360,9 @@ fn boost(d: &ProductDocument, need: &NeedQuery) -> f32 {
     }
     if !need.stages.is_empty() {
         let covered = need.stages.iter().filter(|s| d.stages.contains(s)).count();
+        if covered == 0 {
+            b *= crate::tune::knob("STAGE_PENALTY", 0.0);
+        }
         b += crate::tune::knob("BOOST_STAGE_COVERAGE", 0.1) * covered as f32
             / need.stages.len() as f32;
     }

@@ -155,7 +155,10 @@ static ANALYZER: LazyLock<Analyzer> = LazyLock::new(|| {
         // `None`: jieba suggests a frequency just high enough to keep the word whole.
         jieba.add_word(w, None, Some("n"));
     }
-    for group in crate::synonyms::SYNONYM_GROUPS {
+    for group in crate::synonyms::SYNONYM_GROUPS
+        .iter()
+        .chain(crate::synonyms::RELATED_GROUPS)
+    {
         for w in *group {
             if !w.is_ascii() {
                 jieba.add_word(w, None, Some("n"));

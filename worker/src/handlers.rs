@@ -9,9 +9,10 @@ use crate::mail::templates::Templates;
 use chrono::{DateTime, Duration, Utc};
 use domain::entities::json::IndustryList;
 use domain::entities::{
-    delivery, enterprise, event, event_registration, job, notification, preference, supplier, user,
+    delivery, enterprise, event, event_registration, job, notification, order, preference,
+    supplier, user,
 };
-use domain::jobs::{self, Job, Mail};
+use domain::jobs::{self, About, Job, Mail};
 use domain::new_id;
 use domain::values::{EventStatus, Industry, RegistrationStatus, Role, SupplierStatus};
 use sea_orm::sea_query::{Expr, OnConflict};
@@ -238,39 +239,40 @@ fn industries_zh(list: &IndustryList) -> String {
         .join("、")
 }
 
-async fn send_mail(
+/// A mail ready to render: its template context, link and optional calendar invitation.
+struct Prepared {
+    context: serde_json::Value,
+    link: String,
+    ics: Option<String>,
+}
+
+/// The short order number people see: the last 8 characters of the id, upper-case.
+#[must_use]
+pub fn order_number(id: &str) -> String {
+    let tail: Vec<char> = id.chars().rev().take(8).collect();
+    tail.into_iter().rev().collect::<String>().to_uppercase()
+}
+
+fn yuan(fen: i64) -> String {
+    let sign = if fen < 0 { "-" } else { "" };
+    let fen = fen.unsigned_abs();
+    format!("{sign}{}.{:02} 元", fen / 100, fen % 100)
+}
+
+async fn prepare_event(
     ctx: &JobContext,
-    job_id: &str,
-    user_id: &str,
-    key: &str,
+    event_id: &str,
     mail: &Mail,
-) -> Result<(), JobError> {
-    let Some(u) = user::Entity::find_by_id(user_id.to_owned())
+    user: &user::Model,
+) -> Result<Option<Prepared>, JobError> {
+    let Some(e) = event::Entity::find_by_id(event_id.to_owned())
         .one(&ctx.db)
         .await?
     else {
-        return Ok(());
+        return Ok(None);
     };
-    let event_id = match mail {
-        Mail::EventAnnouncement { event_id }
-        | Mail::RegistrationConfirmed { event_id }
-        | Mail::Waitlisted { event_id }
-        | Mail::Promoted { event_id }
-        | Mail::EventChanged { event_id }
-        | Mail::EventCancelled { event_id }
-        | Mail::EventReminder { event_id } => event_id,
-    };
-    let Some(e) = event::Entity::find_by_id(event_id.clone())
-        .one(&ctx.db)
-        .await?
-    else {
-        return Ok(());
-    };
-    if !claim_delivery(ctx, key, job_id, user_id).await? {
-        return Ok(());
-    }
     let position = if matches!(mail, Mail::Waitlisted { .. }) {
-        waitlist_position(ctx, &e.id, user_id).await?
+        waitlist_position(ctx, &e.id, &user.id).await?
     } else {
         None
     };
@@ -280,7 +282,7 @@ async fn send_mail(
         e.id
     );
     let facts = MailContext {
-        name: u.display_name.clone(),
+        name: user.display_name.clone(),
         event: EventFacts {
             title: e.title.clone(),
             starts: shanghai(e.starts_at),
@@ -293,9 +295,6 @@ async fn send_mail(
         link: link.clone(),
         position,
     };
-    let rendered = templates()?
-        .render(mail.template(), &facts)
-        .map_err(|err| JobError::Permanent(format!("render {}: {err}", mail.template())))?;
     let ics = matches!(
         mail,
         Mail::RegistrationConfirmed { .. } | Mail::Promoted { .. }
@@ -311,6 +310,99 @@ async fn send_mail(
             ends_at: e.ends_at,
         })
     });
+    let context = serde_json::to_value(&facts).map_err(|e| JobError::Permanent(e.to_string()))?;
+    Ok(Some(Prepared { context, link, ics }))
+}
+
+async fn prepare_order(
+    ctx: &JobContext,
+    order_id: &str,
+    user: &user::Model,
+) -> Result<Option<Prepared>, JobError> {
+    let Some(o) = order::Entity::find_by_id(order_id.to_owned())
+        .one(&ctx.db)
+        .await?
+    else {
+        return Ok(None);
+    };
+    let Some(full) = domain::services::orders::with_details(&ctx.db, vec![o])
+        .await?
+        .pop()
+    else {
+        return Ok(None);
+    };
+    let link = format!(
+        "{}/#/orders/{}",
+        ctx.settings.public_url.trim_end_matches('/'),
+        full.order.id
+    );
+    let items: Vec<serde_json::Value> = full
+        .items
+        .iter()
+        .map(|i| {
+            serde_json::json!({
+                "name": i.name, "quantity": i.quantity,
+                "unit_price": yuan(i.unit_price_fen), "line_total": yuan(i.line_total_fen),
+            })
+        })
+        .collect();
+    let contract = full.order.contract.as_ref().map(|c| {
+        serde_json::json!({
+            "responsibilities": c.responsibilities, "measures": c.measures, "targets": c.targets,
+            "start_date": c.start_date.to_string(), "end_date": c.end_date.to_string(),
+            "price_total": yuan(c.price_total_fen),
+        })
+    });
+    let context = serde_json::json!({
+        "name": user.display_name,
+        "order": {
+            // UUID v7 starts with the time: the random tail tells orders apart.
+            "number": order_number(&full.order.id),
+            "enterprise": full.enterprise_name,
+            "supplier": full.supplier_name,
+            "total": yuan(full.order.total_fen),
+            "placed_at": shanghai(full.order.created_at),
+            "items": items,
+            "note": full.order.note,
+            "reject_reason": full.order.reject_reason,
+            "contract": contract,
+        },
+        "link": link,
+    });
+    Ok(Some(Prepared {
+        context,
+        link,
+        ics: None,
+    }))
+}
+
+async fn send_mail(
+    ctx: &JobContext,
+    job_id: &str,
+    user_id: &str,
+    key: &str,
+    mail: &Mail,
+) -> Result<(), JobError> {
+    let Some(u) = user::Entity::find_by_id(user_id.to_owned())
+        .one(&ctx.db)
+        .await?
+    else {
+        return Ok(());
+    };
+    let prepared = match mail.about() {
+        About::Event(id) => prepare_event(ctx, id, mail, &u).await?,
+        About::Order(id) => prepare_order(ctx, id, &u).await?,
+    };
+    // The object is gone (deleted since): nothing to tell.
+    let Some(p) = prepared else {
+        return Ok(());
+    };
+    if !claim_delivery(ctx, key, job_id, user_id).await? {
+        return Ok(());
+    }
+    let rendered = templates()?
+        .render(mail.template(), &p.context)
+        .map_err(|err| JobError::Permanent(format!("render {}: {err}", mail.template())))?;
     ctx.mailer
         .send(Outgoing {
             to: u.email.clone(),
@@ -318,7 +410,7 @@ async fn send_mail(
             subject: rendered.subject.clone(),
             text: rendered.text.clone(),
             html: rendered.html,
-            ics,
+            ics: p.ics,
         })
         .await
         .map_err(JobError::Retry)?;
@@ -337,7 +429,7 @@ async fn send_mail(
         kind: Set(mail.template().to_owned()),
         subject: Set(rendered.subject),
         body: Set(rendered.text),
-        link: Set(Some(link)),
+        link: Set(Some(p.link)),
         created_at: Set(now),
         read_at: Set(None),
     })

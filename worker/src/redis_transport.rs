@@ -55,7 +55,7 @@ pub async fn relay(ctx: JobContext, mut con: ConnectionManager, mut stop: watch:
         if !idle.is_zero() {
             tokio::select! {
                 _ = tokio::time::sleep(idle) => {}
-                _ = stop.changed() => {}
+                changed = stop.changed() => if changed.is_err() { break },
             }
         }
     }
@@ -102,7 +102,7 @@ pub async fn consume(ctx: JobContext, mut con: ConnectionManager, mut stop: watc
             tracing::warn!(error = %e, "consumer: Redis unavailable; retrying");
             tokio::select! {
                 _ = tokio::time::sleep(Duration::from_secs(1)) => {}
-                _ = stop.changed() => {}
+                changed = stop.changed() => if changed.is_err() { break },
             }
             continue;
         }

@@ -38,7 +38,8 @@ pub async fn run(ctx: JobContext, mut stop: watch::Receiver<bool>) {
             tokio::select! {
                 _ = tokio::time::sleep(IDLE_POLL) => {}
                 _ = running.join_next(), if !running.is_empty() => {}
-                _ = stop.changed() => {}
+                // A dropped sender (the owning application is gone) also means stop.
+                changed = stop.changed() => if changed.is_err() { break },
             }
             continue;
         }

@@ -10,6 +10,7 @@ use super::{Actor, Page, PageRequest, bundles};
 use crate::entities::order::{Contract, ContractPriceLine};
 use crate::entities::{enterprise, idempotency_key, order, order_item, product, supplier};
 use crate::error::{Checker, DomainError, DomainResult};
+use crate::jobs::{self, Mail};
 use crate::new_id;
 use crate::orders_lifecycle::{OrderAction, OrderParty, OrderStatus};
 use crate::values::{ListingStatus, Role, SupplierStatus};
@@ -664,12 +665,13 @@ where
         return Ok(done);
     }
     let priced = price(&txn, &checked.items).await?;
+    let priced_supplier = priced.supplier_id.clone();
     let now = Utc::now();
     let id = new_id();
     order::Entity::insert(order::ActiveModel {
         id: Set(id.clone()),
         enterprise_id: Set(enterprise_id.to_owned()),
-        supplier_id: Set(priced.supplier_id),
+        supplier_id: Set(priced.supplier_id.clone()),
         placed_by: Set(actor.user_id.clone()),
         status: Set(OrderStatus::Placed),
         total_fen: Set(priced.total_fen),
@@ -700,7 +702,15 @@ where
     }))
     .exec_without_returning(&txn)
     .await?;
-    // TODO(jobs): enqueue OrderPlaced notification here
+    jobs::mail_members(
+        &txn,
+        &priced_supplier,
+        &id,
+        Mail::OrderPlaced {
+            order_id: id.clone(),
+        },
+    )
+    .await?;
     // Last, so that on PostgreSQL a concurrent request with the same key waits here on the
     // primary key and then fails with a unique violation once this one commits.
     idempotency_key::Entity::insert(idempotency_key::ActiveModel {
@@ -901,6 +911,26 @@ async fn for_action<C: ConnectionTrait>(
 
 /// Moves `current` to `next` with `changes`, but only if its status is still the one read:
 /// of two racing moves (say accept and cancel) exactly one wins and the other is a 409.
+/// Who hears of a move: the other side of the order.
+enum Party {
+    Enterprise,
+    Supplier,
+}
+
+/// Tells the members of `party` about `order`, in the transaction of the move.
+async fn notify<C: ConnectionTrait>(
+    db: &C,
+    order: &OrderFull,
+    party: Party,
+    mail: Mail,
+) -> DomainResult<()> {
+    let org = match party {
+        Party::Enterprise => &order.order.enterprise_id,
+        Party::Supplier => &order.order.supplier_id,
+    };
+    jobs::mail_members(db, org, &order.order.id, mail).await
+}
+
 async fn save<C: ConnectionTrait>(
     db: &C,
     current: &order::Model,
@@ -935,7 +965,15 @@ pub async fn accept<C: ConnectionTrait>(
 ) -> DomainResult<OrderFull> {
     let (current, next) = for_action(db, actor, id, OrderAction::Accept).await?;
     let order = save(db, &current, next, order::ActiveModel::default()).await?;
-    // TODO(jobs): enqueue OrderAccepted notification here
+    notify(
+        db,
+        &order,
+        Party::Enterprise,
+        Mail::OrderAccepted {
+            order_id: order.order.id.clone(),
+        },
+    )
+    .await?;
     Ok(order)
 }
 
@@ -958,7 +996,15 @@ pub async fn reject<C: ConnectionTrait>(
         ..Default::default()
     };
     let order = save(db, &current, next, changes).await?;
-    // TODO(jobs): enqueue OrderRejected notification here
+    notify(
+        db,
+        &order,
+        Party::Enterprise,
+        Mail::OrderRejected {
+            order_id: order.order.id.clone(),
+        },
+    )
+    .await?;
     Ok(order)
 }
 
@@ -1054,7 +1100,15 @@ pub async fn contract<C: ConnectionTrait>(
         ..Default::default()
     };
     let order = save(db, &current, next, changes).await?;
-    // TODO(jobs): enqueue OrderContracted notification here
+    notify(
+        db,
+        &order,
+        Party::Enterprise,
+        Mail::OrderContracted {
+            order_id: order.order.id.clone(),
+        },
+    )
+    .await?;
     Ok(order)
 }
 
@@ -1069,7 +1123,15 @@ pub async fn complete<C: ConnectionTrait>(
 ) -> DomainResult<OrderFull> {
     let (current, next) = for_action(db, actor, id, OrderAction::Complete).await?;
     let order = save(db, &current, next, order::ActiveModel::default()).await?;
-    // TODO(jobs): enqueue OrderCompleted notification here
+    notify(
+        db,
+        &order,
+        Party::Enterprise,
+        Mail::OrderCompleted {
+            order_id: order.order.id.clone(),
+        },
+    )
+    .await?;
     Ok(order)
 }
 
@@ -1084,7 +1146,15 @@ pub async fn cancel<C: ConnectionTrait>(
 ) -> DomainResult<OrderFull> {
     let (current, next) = for_action(db, actor, id, OrderAction::Cancel).await?;
     let order = save(db, &current, next, order::ActiveModel::default()).await?;
-    // TODO(jobs): enqueue OrderCancelled notification here
+    notify(
+        db,
+        &order,
+        Party::Supplier,
+        Mail::OrderCancelled {
+            order_id: order.order.id.clone(),
+        },
+    )
+    .await?;
     Ok(order)
 }
 

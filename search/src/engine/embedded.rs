@@ -452,6 +452,28 @@ impl Inner {
             per_field.push((field, boost, q));
         }
         let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        let pow = crate::tune::knob("IDF_POW", 0.0);
+        let weight = if pow != 0.0 {
+            let n = searcher.num_docs() as f32;
+            let df = [
+                self.fields.name,
+                self.fields.tags,
+                self.fields.summary,
+                self.fields.description,
+            ]
+            .iter()
+            .map(|f| {
+                searcher
+                    .doc_freq(&Term::from_field_text(*f, &term))
+                    .unwrap_or(0)
+            })
+            .max()
+            .unwrap_or(0) as f32;
+            let idf = (1.0 + (n - df + 0.5) / (df + 0.5)).ln();
+            weight * (idf / 3.0).powf(pow)
+        } else {
+            weight
+        };
         for (field, boost, q) in per_field {
             clauses.push((Occur::Should, Box::new(BoostQuery::new(q, boost * weight))));
             if typo_tolerant && !known {

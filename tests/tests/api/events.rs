@@ -588,21 +588,42 @@ async fn smtp_outage_retries_until_delivered(db: Db) {
     let port = sink.port;
     sink.stop();
     let url = format!("smtp://127.0.0.1:{port}");
-    let Some(app) = spawn_app_with(db, |s| s.jobs.smtp_url = Some(SecretString::from(url))).await else {
+    let Some(app) = spawn_app_with(db, |s| s.jobs.smtp_url = Some(SecretString::from(url))).await
+    else {
         return;
     };
     let id = published(&app, &["pcb"], 5, Duration::days(3)).await;
     let e = enterprise_in(&app, "biomedicine").await;
-    assert_eq!(app.post(&format!("/events/{id}/registrations"), Some(&e.token), &json!({})).await.status(), 201);
+    assert_eq!(
+        app.post(
+            &format!("/events/{id}/registrations"),
+            Some(&e.token),
+            &json!({})
+        )
+        .await
+        .status(),
+        201
+    );
     // The confirmation fails at least once while the server is down.
     let deadline = std::time::Instant::now() + StdDuration::from_secs(20);
     loop {
-        let (_, jobs) = parts(app.get("/admin/jobs?status=pending", Some(&app.organiser)).await).await;
-        let retried = jobs["items"].as_array().unwrap().iter().any(|j| j["attempts"].as_i64() >= Some(1));
+        let (_, jobs) = parts(
+            app.get("/admin/jobs?status=pending", Some(&app.organiser))
+                .await,
+        )
+        .await;
+        let retried = jobs["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|j| j["attempts"].as_i64() >= Some(1));
         if retried {
             break;
         }
-        assert!(std::time::Instant::now() < deadline, "no retry recorded: {jobs}");
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no retry recorded: {jobs}"
+        );
         tokio::time::sleep(StdDuration::from_millis(100)).await;
     }
     let sink = SmtpSink::start_on(port);

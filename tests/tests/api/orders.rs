@@ -16,6 +16,7 @@ both_databases!(
     same_key_with_another_body_is_refused,
     idempotency_key_header_is_required_and_bounded,
     keys_are_scoped_to_the_user,
+    keys_are_kept_for_24_hours,
     twenty_concurrent_requests_with_one_key_create_one_order,
     unit_price_is_fixed_when_ordered,
     cart_across_suppliers_is_refused_naming_the_item,
@@ -609,6 +610,47 @@ async fn idempotency_key_header_is_required_and_bounded(app: TestApp) {
     .await;
 }
 
+async fn keys_are_kept_for_24_hours(app: TestApp) {
+    use domain::entities::idempotency_key;
+    use sea_orm::sea_query::Expr;
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+
+    let w = world(&app).await;
+    let key = new_key();
+    let body = items(&[(&w.p1, 1)]);
+    let first = expect(place(&app, &w.e.token, Some(&key), &body).await, 201).await;
+
+    // 23 hours later the key still answers with the first order.
+    let age = |hours: i64| {
+        idempotency_key::Entity::update_many()
+            .col_expr(
+                idempotency_key::Column::CreatedAt,
+                Expr::value(chrono::Utc::now() - chrono::Duration::hours(hours)),
+            )
+            .filter(idempotency_key::Column::Key.eq(key.clone()))
+            .exec(&app.db)
+    };
+    age(23).await.unwrap();
+    let again = expect(place(&app, &w.e.token, Some(&key), &body).await, 201).await;
+    assert_eq!(id_of(&again), id_of(&first));
+
+    // After 24 hours the key is forgotten: the same key places a new order, even with
+    // another body, and is then remembered for the new one.
+    age(25).await.unwrap();
+    let other = items(&[(&w.p2, 2)]);
+    let second = expect(place(&app, &w.e.token, Some(&key), &other).await, 201).await;
+    assert_ne!(id_of(&second), id_of(&first));
+    let again = expect(place(&app, &w.e.token, Some(&key), &other).await, 201).await;
+    assert_eq!(id_of(&again), id_of(&second));
+    let stored = idempotency_key::Entity::find()
+        .filter(idempotency_key::Column::Key.eq(key.clone()))
+        .all(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(stored.len(), 1, "the expired record was replaced");
+    assert_eq!(list(&app, &w.e.token, "").await["total"], 2);
+}
+
 async fn keys_are_scoped_to_the_user(app: TestApp) {
     let w = world(&app).await;
     let other = app.register_enterprise().await;
@@ -1147,4 +1189,99 @@ async fn stats_count_orders(app: TestApp) {
 
     // Figures are for organisers only.
     assert_eq!(app.get("/stats", Some(&w.e.token)).await.status(), 403);
+}
+
+mod order_mail {
+    #[tokio::test]
+    async fn sqlite() {
+        super::each_side_hears_of_the_others_moves(crate::helpers::Db::Sqlite).await;
+    }
+    #[tokio::test]
+    async fn postgres() {
+        super::each_side_hears_of_the_others_moves(crate::helpers::Db::Postgres).await;
+    }
+}
+
+/// Mail through a real SMTP server: the supplier hears of new and cancelled orders, the
+/// enterprise of acceptance, rejection (with the reason), the contract and completion.
+async fn each_side_hears_of_the_others_moves(db: Db) {
+    use crate::smtp::SmtpSink;
+    let sink = SmtpSink::start();
+    let url = sink.url();
+    let Some(app) = spawn_app_with(db, |s| {
+        s.jobs.smtp_url = Some(secrecy::SecretString::from(url));
+    })
+    .await
+    else {
+        return;
+    };
+    let w = world(&app).await;
+    let done = order_in(&app, &w, "completed").await;
+    let rejected = order_in(&app, &w, "rejected").await;
+    let cancelled = order_in(&app, &w, "cancelled").await;
+    app.wait_for_jobs().await;
+    // 3 new orders; accepted, contracted, completed; rejected; cancelled.
+    let mails = sink.wait_for(8, std::time::Duration::from_secs(30)).await;
+    let subjects = |email: &str| -> Vec<String> {
+        mails
+            .iter()
+            .filter(|m| m.to == email)
+            .map(|m| m.subject.clone())
+            .collect()
+    };
+    let number = |id: &str| worker::handlers::order_number(id);
+    let to_supplier = subjects(&w.s.email);
+    assert_eq!(
+        to_supplier
+            .iter()
+            .filter(|s| s.contains("【新订单】"))
+            .count(),
+        3,
+        "{to_supplier:?}"
+    );
+    assert_eq!(
+        to_supplier
+            .iter()
+            .filter(|s| s.contains("【订单取消】") && s.contains(&number(&cancelled)))
+            .count(),
+        1
+    );
+    let to_enterprise = subjects(&w.e.email);
+    for (tag, id) in [
+        ("【已接单】", &done),
+        ("【合同已签订】", &done),
+        ("【项目完成】", &done),
+        ("【订单被拒】", &rejected),
+    ] {
+        assert_eq!(
+            to_enterprise
+                .iter()
+                .filter(|s| s.contains(tag) && s.contains(&number(id)))
+                .count(),
+            1,
+            "{tag}: {to_enterprise:?}"
+        );
+    }
+    assert_eq!(mails.len(), 8, "each move told once");
+    let contract = mails
+        .iter()
+        .find(|m| m.subject.contains("合同已签订"))
+        .unwrap();
+    assert!(
+        contract.text.contains("批次追溯时间由2小时缩短到5分钟"),
+        "{}",
+        contract.text
+    );
+    assert!(
+        contract.text.contains("15000.00 元"),
+        "price snapshot in the mail: {}",
+        contract.text
+    );
+    let refusal = mails
+        .iter()
+        .find(|m| m.subject.contains("订单被拒"))
+        .unwrap();
+    assert!(refusal.text.contains("档期已满"));
+    let (_, n) = parts(app.get("/me/notifications", Some(&w.e.token)).await).await;
+    assert_eq!(n["total"], 4);
 }

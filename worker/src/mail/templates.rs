@@ -26,6 +26,15 @@ const TEMPLATES: &[(&str, &str)] = templates!(
     "event_reminder",
 );
 
+const ORDER_TEMPLATES: &[(&str, &str)] = templates!(
+    "order_placed",
+    "order_cancelled",
+    "order_accepted",
+    "order_rejected",
+    "order_contracted",
+    "order_completed",
+);
+
 pub struct Templates {
     env: Environment<'static>,
 }
@@ -46,7 +55,15 @@ impl Templates {
             include_str!("../../templates/layout.html.j2"),
         )?;
         env.add_template("facts.txt.j2", include_str!("../../templates/facts.txt.j2"))?;
-        for (name, source) in TEMPLATES {
+        env.add_template(
+            "order_layout.html.j2",
+            include_str!("../../templates/order_layout.html.j2"),
+        )?;
+        env.add_template(
+            "order_facts.txt.j2",
+            include_str!("../../templates/order_facts.txt.j2"),
+        )?;
+        for (name, source) in TEMPLATES.iter().chain(ORDER_TEMPLATES) {
             env.add_template(name, source)?;
         }
         Ok(Self { env })
