@@ -1,10 +1,13 @@
 //! A short-lived memory cache of public listing pages. Listing reads dwarf catalogue writes, and
 //! the same few filter combinations are asked for again and again; any catalogue change made
 //! through this process clears it at once, and `LISTING_CACHE_MS` bounds how stale another
-//! replica's change can look (default 1 s).
+//! replica's change can look (default 1 s). Concurrent misses of one page wait for a single
+//! query instead of stampeding the database when an entry expires.
 
 use actix_web::web::Bytes;
-use moka::sync::Cache;
+use moka::future::Cache;
+use std::future::Future;
+use std::sync::Arc;
 use std::time::Duration;
 
 #[derive(Clone)]
@@ -25,14 +28,18 @@ impl ListingCache {
         }
     }
 
-    #[must_use]
-    pub fn get(&self, key: &str) -> Option<Bytes> {
-        self.inner.as_ref()?.get(key)
-    }
-
-    pub fn put(&self, key: String, body: Bytes) {
-        if let Some(c) = &self.inner {
-            c.insert(key, body);
+    /// The cached page for `key`, or the one `load` makes (run once for concurrent callers).
+    ///
+    /// # Errors
+    /// `load`'s error; nothing is cached then.
+    pub async fn get_or_load<E, F>(&self, key: String, load: F) -> Result<Bytes, Arc<E>>
+    where
+        F: Future<Output = Result<Bytes, E>>,
+        E: Send + Sync + 'static,
+    {
+        match &self.inner {
+            Some(c) => c.try_get_with(key, load).await,
+            None => load.await.map_err(Arc::new),
         }
     }
 

@@ -179,13 +179,15 @@ pub async fn match_need(
     }
     let terms = need_terms(&need.text);
     let query = CandidateQuery {
-        text: need.text.clone(),
-        text_weight: crate::tune::knob("GRAMS", 0.0),
+        texts: vec![WeightedTerm {
+            text: need.text.clone(),
+            weight: crate::tune::knob("GRAMS", 0.0),
+        }],
         terms: terms.clone(),
         filter: need_filter(need),
         limit: need.limit.saturating_mul(5).max(CANDIDATES_MIN),
     };
-    let mut c1 = engine.candidates(&query).await?;
+    let mut c1 = fused(engine, &query).await?;
     local_scores(&mut c1, &terms);
     let mut ranked = rank(c1, need);
     let prf_docs = crate::tune::knob("PRF_DOCS", 0.0) as usize;
@@ -213,11 +215,27 @@ pub async fn match_need(
                 }),
             }
         }
+        let mut texts2 = query.texts.clone();
+        let pg = crate::tune::knob("PRF_GRAMS", 0.0);
+        if pg > 0.0
+            && let Some((_, c)) = ranked.first()
+        {
+            let d = &c.document;
+            let mut t = format!("{}\n{}\n{}", d.name, d.summary, d.tags.join("，"));
+            if crate::tune::knob("PRF_GRAMS_DESC", 1.0) > 0.0 {
+                t = format!("{}\n{}", t, d.description);
+            }
+            texts2.push(WeightedTerm {
+                text: t,
+                weight: pg,
+            });
+        }
         let q2 = CandidateQuery {
             terms: terms2.clone(),
+            texts: texts2,
             ..query
         };
-        let mut c2 = engine.candidates(&q2).await?;
+        let mut c2 = fused(engine, &q2).await?;
         local_scores(&mut c2, &terms2);
         ranked = rank(c2, need);
     }
@@ -231,6 +249,54 @@ pub async fn match_need(
             score: s / best,
         })
         .collect())
+}
+
+/// EXPERIMENT: fused candidates.
+async fn fused(
+    engine: &dyn SearchEngine,
+    q: &CandidateQuery,
+) -> Result<Vec<Candidate>, SearchError> {
+    let f = crate::tune::knob("FUSION", 0.0);
+    if f <= 0.0 {
+        return engine.candidates(q).await;
+    }
+    let words = engine
+        .candidates(&CandidateQuery {
+            texts: Vec::new(),
+            ..q.clone()
+        })
+        .await?;
+    let grams = engine
+        .candidates(&CandidateQuery {
+            terms: Vec::new(),
+            ..q.clone()
+        })
+        .await?;
+    let wmax = words
+        .iter()
+        .map(|c| c.score)
+        .fold(0f32, f32::max)
+        .max(f32::EPSILON);
+    let gmax = grams
+        .iter()
+        .map(|c| c.score)
+        .fold(0f32, f32::max)
+        .max(f32::EPSILON);
+    let mut by_id: HashMap<String, Candidate> = HashMap::new();
+    for c in words {
+        let s = (1.0 - f) * c.score / wmax;
+        by_id.insert(c.document.id.clone(), Candidate { score: s, ..c });
+    }
+    for c in grams {
+        let s = f * c.score / gmax;
+        match by_id.get_mut(&c.document.id) {
+            Some(x) => x.score += s,
+            None => {
+                by_id.insert(c.document.id.clone(), Candidate { score: s, ..c });
+            }
+        }
+    }
+    Ok(by_id.into_values().collect())
 }
 
 /// EXPERIMENT: BM25 with IDF over the candidate pool.

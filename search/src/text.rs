@@ -229,7 +229,7 @@ pub fn analyze(text: &str) -> Vec<Piece> {
     let (norm, origin) = normalize(text);
     let mut pieces: Vec<Piece> = ANALYZER
         .jieba
-        .cut_for_search(&norm, true)
+        .cut_for_search(&norm, crate::tune::knob("HMM", 1.0) > 0.0)
         .into_iter()
         .filter(|t| is_wordlike(t.word))
         .map(|t| Piece {
@@ -319,7 +319,7 @@ pub fn words(text: &str) -> Vec<String> {
     let (norm, _) = normalize(text);
     ANALYZER
         .jieba
-        .cut(&norm, true)
+        .cut(&norm, crate::tune::knob("HMM", 1.0) > 0.0)
         .into_iter()
         .map(|t| t.word.trim())
         .filter(|w| is_wordlike(w))

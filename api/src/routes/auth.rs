@@ -88,9 +88,8 @@ fn access(state: &AppState, user: &domain::entities::user::Model) -> ApiResult<S
 }
 
 async fn hash(password: String) -> ApiResult<String> {
-    web::block(move || passwords::hash_password(&password))
-        .await
-        .map_err(|e| ApiError::Unexpected(e.into()))?
+    crate::auth::hashing(move || passwords::hash_password(&password))
+        .await?
         .map_err(Into::into)
 }
 
@@ -199,13 +198,12 @@ pub async fn login(
     };
     let stored = user.as_ref().map(|u| u.password_hash.clone());
     let password = body.password;
-    let ok = web::block(move || {
+    let ok = crate::auth::hashing(move || {
         // Overlong input is refused without hashing it, but after the same dummy work.
         password.chars().count() <= passwords::MAX_PASSWORD_CHARS
             && passwords::verify_password(&password, stored.as_deref())
     })
-    .await
-    .map_err(|e| ApiError::Unexpected(e.into()))?;
+    .await?;
     match (ok, user) {
         (true, Some(user)) => Ok(HttpResponse::Ok().json(pair(&state, &user).await?)),
         _ => Err(DomainError::InvalidCredentials.into()),

@@ -79,9 +79,7 @@ pub async fn create_user(
         return Err(DomainError::conflict("email_taken", "该邮箱已注册").into());
     }
     let password = body.password;
-    let hash = web::block(move || passwords::hash_password(&password))
-        .await
-        .map_err(|e| crate::error::ApiError::Unexpected(e.into()))??;
+    let hash = crate::auth::hashing(move || passwords::hash_password(&password)).await??;
     let user =
         accounts::insert_user(&state.db, &email, hash, display_name, body.role, None).await?;
     Ok(HttpResponse::Created().json(UserView::from(user)))

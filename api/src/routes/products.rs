@@ -80,16 +80,21 @@ pub async fn list(
     c.finish()?;
     // The listing is public and the same for everyone, so a page can be shared between callers.
     let key = req.query_string().to_owned();
-    if let Some(body) = state.listing_cache.get(&key) {
-        return Ok(HttpResponse::Ok()
-            .content_type(ContentType::json())
-            .body(body));
-    }
-    let page = views(&state, query.run(&state.db).await?);
-    let body = Bytes::from(
-        serde_json::to_vec(&page).map_err(|e| crate::error::ApiError::Unexpected(e.into()))?,
-    );
-    state.listing_cache.put(key, body.clone());
+    let db = state.db.clone();
+    let policy = state.policy.clone();
+    let body = state
+        .listing_cache
+        .get_or_load(key, async move {
+            let page = query
+                .run(&db)
+                .await?
+                .map(|(p, supplier)| ProductView::new(p, supplier, &policy));
+            serde_json::to_vec(&page).map(Bytes::from).map_err(|e| {
+                search::SearchError::Domain(domain::DomainError::Internal(e.to_string()))
+            })
+        })
+        .await
+        .map_err(|e| crate::error::ApiError::Unexpected(anyhow::anyhow!("listing: {e}")))?;
     Ok(HttpResponse::Ok()
         .content_type(ContentType::json())
         .body(body))

@@ -614,12 +614,12 @@ impl Inner {
             .filter(|t| t.weight > 0.0)
             .filter_map(|t| self.term_query(&searcher, &t.text, t.weight))
             .collect();
+        let mut terms = terms;
+        for t in cq.texts.iter().filter(|t| t.weight > 0.0) {
+            terms.extend(self.grams_query(&t.text, t.weight));
+        }
         if terms.is_empty() {
             return Ok(Vec::new());
-        }
-        let mut terms = terms;
-        if cq.text_weight > 0.0 {
-            terms.extend(self.grams_query(&cq.text, cq.text_weight));
         }
         let mut clauses = self.filter_clauses(&cq.filter);
         clauses.push((Occur::Must, Box::new(BooleanQuery::union(terms))));

@@ -144,11 +144,10 @@ pub struct WeightedTerm {
 pub struct CandidateQuery {
     /// Any of them may match; each adds its weight times its text relevance.
     pub terms: Vec<WeightedTerm>,
-    /// The asker's own text, for a looser match than by words (the embedded engine matches
-    /// its character pairs; Meilisearch would take it as `q`).
-    pub text: String,
-    /// What the loose match counts for against the terms; 0 turns it off.
-    pub text_weight: f32,
+    /// Texts matched more loosely than by words (the embedded engine matches their character
+    /// pairs, so differently cut words still meet), each with its weight: the asker's own
+    /// text, and text the asker is known to like (a product already found).
+    pub texts: Vec<WeightedTerm>,
     pub filter: Filter,
     pub limit: usize,
 }
