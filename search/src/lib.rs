@@ -11,7 +11,6 @@ pub mod listing;
 pub mod matching;
 pub mod synonyms;
 pub mod text;
-pub mod tune;
 
 pub use engine::{EmbeddedEngine, ProductDocument, SearchEngine};
 pub use error::SearchError;

@@ -12,123 +12,8 @@ pub const TOKENIZER_NAME: &str = "zh_jieba";
 /// The name the character-pair tokenizer is registered under in tantivy.
 pub const BIGRAM_TOKENIZER_NAME: &str = "zh_bigram";
 
-/// Words of digital manufacturing that jieba's general dictionary lacks or cuts apart. Without
-/// them, `报工` becomes `报`+`工` in one text and stays whole in another, and the two never meet.
-/// A general vocabulary of the trade, not of any one catalogue.
-const TRADE_WORDS: &[&str] = &[
-    // Production and quality
-    "报工",
-    "工单",
-    "工单报工",
-    "扫码报工",
-    "排产",
-    "排程",
-    "派工",
-    "稼动率",
-    "开机率",
-    "直通率",
-    "良率",
-    "不良率",
-    "模次",
-    "换线",
-    "首件",
-    "首检",
-    "巡检",
-    "点检",
-    "来料检验",
-    "出货检验",
-    "终检",
-    "追溯",
-    "溯源",
-    "条码追溯",
-    "批次追溯",
-    "看板",
-    "电子看板",
-    "安灯",
-    "防错",
-    "防呆",
-    "工艺参数",
-    "作业指导书",
-    "设备联网",
-    "设备管理",
-    "数据采集",
-    "预测性维护",
-    "故障预警",
-    "能耗",
-    "能源管理",
-    "能耗管理",
-    "碳排放",
-    "碳足迹",
-    "视觉检测",
-    "缺陷检测",
-    "光学检测",
-    "自动光学检测",
-    "质量管理",
-    "数字孪生",
-    "工业互联网",
-    "边缘计算",
-    "物联网",
-    // Planning, supply, sales, management
-    "制造执行系统",
-    "企业资源计划",
-    "仓储管理",
-    "库存管理",
-    "进销存",
-    "供应商管理",
-    "采购管理",
-    "客户关系管理",
-    "产品生命周期管理",
-    "高级排程",
-    "协同办公",
-    "数据分析",
-    "安全环保",
-    "经销商",
-    "售后服务",
-    "工单系统",
-    "电子签章",
-    "电子合同",
-    "财务共享",
-    "业财一体化",
-    "私域",
-    "直播带货",
-    "跨境电商",
-    "超卖",
-    "审单",
-    // Security
-    "等保",
-    "等级保护",
-    "数据备份",
-    "勒索病毒",
-    "终端安全",
-    "防火墙",
-    "漏洞扫描",
-    // Segments
-    "印刷电路板",
-    "线路板",
-    "电路板",
-    "贴片",
-    "钻孔",
-    "电镀",
-    "阻焊",
-    "飞针",
-    "耗材",
-    "硒鼓",
-    "墨盒",
-    "碳粉",
-    "打印机",
-    "注塑机",
-    "注塑",
-    "冷链",
-    "温湿度",
-    "批记录",
-    "电子批记录",
-    "医疗器械",
-    "配电",
-    "变电站",
-    "电表",
-    "充电桩",
-    "储能",
-];
+/// Words of the trade jieba's general dictionary lacks (see the file's header).
+const TRADE_WORDS: &str = include_str!("trade_words.txt");
 
 /// Function words that carry no topic; dropped from queries (never from the index, so an
 /// exact search for them still works when nothing else is asked).
@@ -151,7 +36,11 @@ struct Analyzer {
 
 static ANALYZER: LazyLock<Analyzer> = LazyLock::new(|| {
     let mut jieba = Jieba::new();
-    for w in TRADE_WORDS {
+    let trade = TRADE_WORDS
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'));
+    for w in trade {
         // `None`: jieba suggests a frequency just high enough to keep the word whole.
         jieba.add_word(w, None, Some("n"));
     }
@@ -224,12 +113,17 @@ fn is_wordlike(s: &str) -> bool {
 /// Cuts text in jieba's search mode (each long word also yields the shorter dictionary words
 /// inside it), normalised, punctuation dropped, ordered by position. ASCII runs (`MES`,
 /// `RS485`) stay whole because jieba never cuts inside them.
+///
+/// Without jieba's HMM: it guesses words for runs the dictionary lacks, and guesses them
+/// differently in different sentences, so a need and a product would disagree on the same
+/// characters. Unknown runs become single characters instead, and the character-pair field
+/// (see [`bigrams`]) matches them.
 #[must_use]
 pub fn analyze(text: &str) -> Vec<Piece> {
     let (norm, origin) = normalize(text);
     let mut pieces: Vec<Piece> = ANALYZER
         .jieba
-        .cut_for_search(&norm, crate::tune::knob("HMM", 1.0) > 0.0)
+        .cut_for_search(&norm, false)
         .into_iter()
         .filter(|t| is_wordlike(t.word))
         .map(|t| Piece {
@@ -277,8 +171,7 @@ pub fn bigrams(text: &str) -> Vec<Piece> {
         }
         run.clear();
     };
-    let mut chars = 0;
-    for (b, c) in norm.char_indices() {
+    for (chars, (b, c)) in norm.char_indices().enumerate() {
         let e = b + c.len_utf8();
         if c.is_ascii_alphanumeric() {
             flush_cjk(&mut run, &mut out);
@@ -298,7 +191,6 @@ pub fn bigrams(text: &str) -> Vec<Piece> {
                 flush_cjk(&mut run, &mut out);
             }
         }
-        chars += 1;
     }
     if let Some((pos, start)) = ascii_start {
         out.push(Piece {
@@ -313,13 +205,13 @@ pub fn bigrams(text: &str) -> Vec<Piece> {
 }
 
 /// The words of a text in jieba's default (non-overlapping) cut, normalised, without
-/// punctuation. A query is a list of such words, each searched with its parts.
+/// punctuation (no HMM, as in [`analyze`]). A user's query is a list of such words.
 #[must_use]
 pub fn words(text: &str) -> Vec<String> {
     let (norm, _) = normalize(text);
     ANALYZER
         .jieba
-        .cut(&norm, crate::tune::knob("HMM", 1.0) > 0.0)
+        .cut(&norm, false)
         .into_iter()
         .map(|t| t.word.trim())
         .filter(|w| is_wordlike(w))
@@ -327,8 +219,8 @@ pub fn words(text: &str) -> Vec<String> {
         .collect()
 }
 
-/// How `word` is cut without the HMM (dictionary words and single characters), with the
-/// character offset of each part: the parts a phrase query for it is made of.
+/// How `word` is cut (dictionary words and single characters), with the character offset of
+/// each part: the parts a phrase query for it is made of.
 #[must_use]
 pub fn parts(word: &str) -> Vec<(usize, String)> {
     ANALYZER

@@ -2,12 +2,14 @@
 //!
 //! ```text
 //! cargo run -p search --release --bin eval -- [--engine embedded] [--data search/fixtures]
-//!     [--index-dir DIR] [--verbose] [--explain NEED_KEY]
+//!     [--index-dir DIR] [--verbose] [--ranks] [--explain NEED_KEY]
 //! ```
 //!
 //! Prints nDCG@10 and recall@10 (as the data README defines them), the time to index the
 //! catalogue and the mean and p99 time of one match. `--verbose` adds one line per need;
-//! `--explain` shows one need's matches with their labels and reasons.
+//! `--ranks` the rank (of 60) of every labelled product; `--explain` one need's matches with
+//! their labels and reasons. These are for understanding failures of the method: a change
+//! is worth keeping when it helps needs in general, not one need.
 
 use search::eval::{self, BASELINE_NDCG, BASELINE_RECALL, Fixtures, K};
 use search::{EmbeddedEngine, SearchEngine, match_need};
@@ -19,11 +21,12 @@ struct Args {
     data: PathBuf,
     index_dir: Option<PathBuf>,
     verbose: bool,
+    ranks: bool,
     explain: Option<String>,
 }
 
 const USAGE: &str = "usage: eval [--engine embedded] [--data DIR] [--index-dir DIR] [--verbose] \
-                     [--explain NEED_KEY]";
+                     [--ranks] [--explain NEED_KEY]";
 
 fn parse_args() -> Result<Args, String> {
     let mut args = Args {
@@ -32,6 +35,7 @@ fn parse_args() -> Result<Args, String> {
         data: PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fixtures"),
         index_dir: None,
         verbose: false,
+        ranks: false,
         explain: None,
     };
     let mut it = std::env::args().skip(1);
@@ -43,6 +47,7 @@ fn parse_args() -> Result<Args, String> {
             "--index-dir" => args.index_dir = Some(PathBuf::from(value("--index-dir")?)),
             "--explain" => args.explain = Some(value("--explain")?),
             "--verbose" | "-v" => args.verbose = true,
+            "--ranks" => args.ranks = true,
             "--help" | "-h" => return Err(USAGE.to_owned()),
             other => return Err(format!("unknown argument {other}\n{USAGE}")),
         }
@@ -98,26 +103,11 @@ async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
             );
         }
     }
+    if args.ranks {
+        ranks(engine.as_ref(), &fixtures).await?;
+    }
     if let Some(key) = &args.explain {
-        if key == "ranks" {
-            for need in &fixtures.needs {
-                let q = fixtures.need_query(need, 60);
-                let m = match_need(engine.as_ref(), &q).await?;
-                let mut line = format!("{} ", need.key);
-                let mut rel: Vec<_> = need.relevant.iter().collect();
-                rel.sort();
-                for (p, g) in rel {
-                    let r = m
-                        .iter()
-                        .position(|x| &x.product_id == p)
-                        .map_or("-".to_owned(), |r| (r + 1).to_string());
-                    line.push_str(&format!(" {p}:{g}@{r}"));
-                }
-                println!("{line}");
-            }
-        } else {
-            explain(engine.as_ref(), &fixtures, key).await?;
-        }
+        explain(engine.as_ref(), &fixtures, key).await?;
     }
 
     println!("engine            {}", report.engine);
@@ -145,6 +135,29 @@ async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
         report.mean_latency().as_secs_f64() * 1e3,
         report.p99_latency().as_secs_f64() * 1e3
     );
+    Ok(())
+}
+
+/// Where each labelled product lands among a need's first 60 matches (`-`: not among them,
+/// usually because a hard condition excludes it).
+async fn ranks(
+    engine: &dyn SearchEngine,
+    fixtures: &Fixtures,
+) -> Result<(), Box<dyn std::error::Error>> {
+    for need in &fixtures.needs {
+        let matches = match_need(engine, &fixtures.need_query(need, 60)).await?;
+        let mut labelled: Vec<(&String, &u8)> = need.relevant.iter().collect();
+        labelled.sort();
+        let mut line = need.key.clone();
+        for (p, g) in labelled {
+            let at = matches
+                .iter()
+                .position(|m| &m.product_id == p)
+                .map_or_else(|| "-".to_owned(), |r| (r + 1).to_string());
+            line.push_str(&format!("  {p}:{g}@{at}"));
+        }
+        println!("{line}");
+    }
     Ok(())
 }
 

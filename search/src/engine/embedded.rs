@@ -42,6 +42,10 @@ const FIELD_BOOSTS: [(TextField, f32); 4] = [
 /// A synonym stands for the word the user wrote, a little less surely.
 const SYNONYM_WEIGHT: f32 = 0.8;
 
+/// A word found only by its characters (not as a word) counts for little: it may sit across
+/// two words (`设备联网` in `设备联网关`).
+const CHARACTER_PAIRS_WEIGHT: f32 = 0.3;
+
 /// A typo-corrected term counts for less than an exact one (tantivy scores it as a constant).
 const FUZZY_WEIGHT: f32 = 0.5;
 
@@ -421,7 +425,7 @@ impl Inner {
     /// away.
     fn term_query(&self, searcher: &Searcher, term: &str, weight: f32) -> Option<Box<dyn Query>> {
         let term = text::normalize_term(term);
-        if term.is_empty() {
+        if !term.chars().any(char::is_alphanumeric) {
             return None;
         }
         let parts = text::parts(&term);
@@ -431,7 +435,6 @@ impl Inner {
         let mut known = false;
         let mut per_field: Vec<(Field, f32, Box<dyn Query>)> = Vec::new();
         for (tf, boost) in FIELD_BOOSTS {
-            let boost = crate::tune::knob(&format!("f{tf:?}"), boost);
             let field = self.fields.text(tf);
             let whole = Term::from_field_text(field, &term);
             known |= searcher.doc_freq(&whole).unwrap_or(0) > 0;
@@ -452,28 +455,6 @@ impl Inner {
             per_field.push((field, boost, q));
         }
         let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
-        let pow = crate::tune::knob("IDF_POW", 0.0);
-        let weight = if pow != 0.0 {
-            let n = searcher.num_docs() as f32;
-            let df = [
-                self.fields.name,
-                self.fields.tags,
-                self.fields.summary,
-                self.fields.description,
-            ]
-            .iter()
-            .map(|f| {
-                searcher
-                    .doc_freq(&Term::from_field_text(*f, &term))
-                    .unwrap_or(0)
-            })
-            .max()
-            .unwrap_or(0) as f32;
-            let idf = (1.0 + (n - df + 0.5) / (df + 0.5)).ln();
-            weight * (idf / 3.0).powf(pow)
-        } else {
-            weight
-        };
         for (field, boost, q) in per_field {
             clauses.push((Occur::Should, Box::new(BoostQuery::new(q, boost * weight))));
             if typo_tolerant && !known {
@@ -511,6 +492,26 @@ impl Inner {
         })
     }
 
+    /// All character pairs of a word (at a low weight), or `None` for a lone character.
+    fn all_pairs_query(&self, word: &str) -> Option<Box<dyn Query>> {
+        let pairs: Vec<Box<dyn Query>> = text::bigrams(word)
+            .into_iter()
+            .filter(|p| p.text.chars().count() > 1)
+            .map(|p| {
+                Box::new(TermQuery::new(
+                    Term::from_field_text(self.fields.grams, &p.text),
+                    IndexRecordOption::WithFreqs,
+                )) as Box<dyn Query>
+            })
+            .collect();
+        (!pairs.is_empty()).then(|| {
+            Box::new(BoostQuery::new(
+                Box::new(BooleanQuery::intersection(pairs)),
+                CHARACTER_PAIRS_WEIGHT,
+            )) as Box<dyn Query>
+        })
+    }
+
     /// A user's query: every word must match, itself or through a synonym.
     fn user_text_query(&self, searcher: &Searcher, q: &str) -> Option<Box<dyn Query>> {
         let words = significant_words(q);
@@ -525,6 +526,11 @@ impl Inner {
                     if let Some(q) = self.term_query(searcher, s, SYNONYM_WEIGHT) {
                         alternatives.push((Occur::Should, q));
                     }
+                }
+                // The word's characters in a row, however the product's text was cut: what a
+                // substring search would find, found here too.
+                if let Some(q) = self.all_pairs_query(w) {
+                    alternatives.push((Occur::Should, q));
                 }
                 (!alternatives.is_empty())
                     .then(|| Box::new(BooleanQuery::new(alternatives)) as Box<dyn Query>)
@@ -642,7 +648,23 @@ impl Inner {
 /// The words of a user's query worth searching: stop words and lone CJK characters are
 /// dropped when something else is left (a query of only `的` still searches `的`).
 fn significant_words(q: &str) -> Vec<String> {
-    let all = text::words(q);
+    // Characters jieba leaves single are rejoined when they stand together: `云控` is a word
+    // the dictionary lacks, not the two topics `云` and `控` (its character pair finds it).
+    let mut all: Vec<String> = Vec::new();
+    let mut run = String::new();
+    for w in text::words(q) {
+        if text::is_single_cjk(&w) && !text::is_stop_word(&w) {
+            run.push_str(&w);
+            continue;
+        }
+        if !run.is_empty() {
+            all.push(std::mem::take(&mut run));
+        }
+        all.push(w);
+    }
+    if !run.is_empty() {
+        all.push(run);
+    }
     let mut seen = std::collections::HashSet::new();
     let kept: Vec<String> = all
         .iter()
@@ -694,3 +716,6 @@ fn counts<T: Ord>(
         .filter(|(_, n)| *n > 0)
         .collect()
 }
+
+#[cfg(test)]
+mod tests;
