@@ -382,12 +382,17 @@ fn matched_words(d: &ProductDocument, need_text: &str, terms: &[QueryTerm]) -> V
     let mut shown: Vec<String> = Vec::new();
     let mut covered: Vec<&str> = Vec::new();
     for h in hits {
-        // `扫码报工` says all that `报工` would; one mention per word.
-        if covered
-            .iter()
-            .any(|c| c.contains(h.text.as_str()) || h.text.contains(c))
-        {
+        // `扫码报工` says all that `报工` would, and a synonym what its word would: one
+        // mention per word.
+        let overlaps = |w: &str| covered.iter().any(|c| c.contains(w) || w.contains(c));
+        if overlaps(&h.text) {
             continue;
+        }
+        if let Origin::Synonym(of) = &h.origin {
+            if overlaps(of) {
+                continue;
+            }
+            covered.push(of);
         }
         covered.push(&h.text);
         shown.push(match &h.origin {
@@ -660,6 +665,14 @@ mod tests {
         );
         let terms = need_terms("想上MES");
         let w = matched_words(&d, "想上MES", &terms);
-        assert!(w.contains(&"制造执行系统（MES）".to_owned()), "{w:?}");
+        assert_eq!(w, ["制造执行系统（MES）"]);
+        // The word itself found: its synonym adds nothing.
+        let d = product(
+            "p2",
+            "制造执行系统MES",
+            vec![Industry::General],
+            vec![Stage::Manufacturing],
+        );
+        assert_eq!(matched_words(&d, "想上MES", &terms), ["MES"]);
     }
 }

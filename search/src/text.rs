@@ -15,8 +15,9 @@ pub const BIGRAM_TOKENIZER_NAME: &str = "zh_bigram";
 /// Words of the trade jieba's general dictionary lacks (see the file's header).
 const TRADE_WORDS: &str = include_str!("trade_words.txt");
 
-/// Function words that carry no topic; dropped from queries (never from the index, so an
-/// exact search for them still works when nothing else is asked).
+/// Words that carry no topic, dropped from queries (never from the index, so a search for
+/// only them still works): function words, an owner's filler (`希望`, `全靠`), and words every
+/// product says (`系统`, `平台`, `管理`), which would rank products by how often they say them.
 const STOP_WORDS: &[&str] = &[
     "的", "了", "和", "与", "及", "或", "在", "是", "我", "我们", "你", "你们", "他", "他们", "这",
     "那", "这个", "那个", "一个", "有", "也", "都", "就", "还", "又", "要", "想", "能", "会",
@@ -40,19 +41,19 @@ static ANALYZER: LazyLock<Analyzer> = LazyLock::new(|| {
         .lines()
         .map(str::trim)
         .filter(|l| !l.is_empty() && !l.starts_with('#'));
-    for w in trade {
-        // `None`: jieba suggests a frequency just high enough to keep the word whole.
-        jieba.add_word(w, None, Some("n"));
-    }
-    for group in crate::synonyms::SYNONYM_GROUPS
+    let thesaurus = crate::synonyms::SYNONYM_GROUPS
         .iter()
         .chain(crate::synonyms::RELATED_GROUPS)
+        .flat_map(|g| g.iter().copied());
+    // Only Chinese words: jieba cuts text where ASCII meets Chinese anyway, so `AI检测` is
+    // `ai` + `检测` everywhere (its phrase finds it) and `MES` needs no entry.
+    for w in trade
+        .chain(thesaurus)
+        .filter(|w| !w.chars().any(|c| c.is_ascii()))
     {
-        for w in *group {
-            if !w.is_ascii() {
-                jieba.add_word(w, None, Some("n"));
-            }
-        }
+        // The same normalisation as the text the words are looked for in (full-width forms).
+        // `None`: jieba suggests a frequency just high enough to keep the word whole.
+        jieba.add_word(&normalize_term(w), None, Some("n"));
     }
     Analyzer {
         jieba,
@@ -60,7 +61,7 @@ static ANALYZER: LazyLock<Analyzer> = LazyLock::new(|| {
     }
 });
 
-/// Loads the dictionary now rather than on the first request (it takes a few hundred ms).
+/// Loads the dictionary now rather than on the first request (it takes a moment).
 pub fn warm_up() {
     LazyLock::force(&ANALYZER);
 }

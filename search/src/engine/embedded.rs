@@ -302,8 +302,11 @@ impl Inner {
             Ok::<_, SearchError>(())
         })();
         if let Err(e) = result {
-            // Nothing of a failed batch may reach a later commit.
-            writer.rollback().map_err(engine_err)?;
+            // Nothing of a failed batch may reach a later commit. A writer that cannot even
+            // roll back is dropped: the next write opens a fresh one.
+            if writer.rollback().is_err() {
+                *guard = None;
+            }
             return Err(e);
         }
         drop(guard);
@@ -563,9 +566,12 @@ impl Inner {
             Box::new(BooleanQuery::new(clauses))
         };
 
+        // tantivy reserves room for `end` hits up front: a far page must not become a huge
+        // allocation, and nothing lies beyond the last document anyway.
+        let docs = usize::try_from(searcher.num_docs()).unwrap_or(usize::MAX);
         let offset = usize::try_from(pq.page.offset()).unwrap_or(usize::MAX);
         let limit = usize::try_from(pq.page.per_page).unwrap_or(usize::MAX);
-        let range = offset..offset.saturating_add(limit);
+        let range = offset.min(docs)..offset.saturating_add(limit).min(docs);
         let by_id = (SortByString::for_field(F_ID), Order::Asc);
         let by =
             |field: &str, order: Order| (SortByStaticFastValue::<i64>::for_field(field), order);
@@ -630,7 +636,12 @@ impl Inner {
         let mut clauses = self.filter_clauses(&cq.filter);
         clauses.push((Occur::Must, Box::new(BooleanQuery::union(terms))));
         let query = BooleanQuery::new(clauses);
-        let top = TopDocs::with_limit(cq.limit).order_by_score();
+        // As in `search`: no more room than there are documents.
+        let limit = cq
+            .limit
+            .min(usize::try_from(searcher.num_docs()).unwrap_or(usize::MAX))
+            .max(1);
+        let top = TopDocs::with_limit(limit).order_by_score();
         searcher
             .search(&query, &top)
             .map_err(engine_err)?

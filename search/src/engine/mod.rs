@@ -210,6 +210,6 @@ pub trait SearchEngine: Send + Sync {
     async fn search(&self, query: &ProductQuery) -> Result<SearchResults, SearchError>;
 
     /// The best `limit` documents meeting `filter` by weighted text relevance; documents
-    /// matching none of the terms are left out.
+    /// matching none of the terms and texts are left out.
     async fn candidates(&self, query: &CandidateQuery) -> Result<Vec<Candidate>, SearchError>;
 }

@@ -108,6 +108,10 @@ async fn chinese_words_are_found_inside_longer_text() {
     assert_eq!(ids(&e, &query(Some("扫码报工"))).await, ["p1"]);
     // Stop words and punctuation do not narrow the result.
     assert_eq!(ids(&e, &query(Some("我们的库存！"))).await, ["p4"]);
+    // A word the dictionary lacks (`线体`, cut into single characters) is still found, as
+    // its characters in a row, and only in a row.
+    assert_eq!(ids(&e, &query(Some("线体"))).await, ["p1"]);
+    assert!(ids(&e, &query(Some("体线"))).await.is_empty());
     // Nothing but punctuation is no text at all: everything, newest first.
     assert_eq!(ids(&e, &query(Some("，。"))).await.len(), 5);
 }
@@ -249,6 +253,10 @@ async fn pages_slice_the_result_and_keep_the_total() {
     let beyond = e.search(&page(9, 2)).await.expect("search");
     assert!(beyond.page.items.is_empty());
     assert_eq!(beyond.page.total, 5);
+    // The farthest page a request may ask for costs nothing (no room reserved for it).
+    let farthest = e.search(&page(1_000_000, 100)).await.expect("search");
+    assert!(farthest.page.items.is_empty());
+    assert_eq!(farthest.page.total, 5);
     // The hit carries the document as indexed.
     let first = e.search(&page(1, 1)).await.expect("search");
     assert_eq!(
