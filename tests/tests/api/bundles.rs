@@ -3,6 +3,7 @@
 
 use crate::both_databases;
 use crate::helpers::*;
+use crate::problems::*;
 use reqwest::Response;
 use serde_json::{Value, json};
 
@@ -23,54 +24,6 @@ both_databases!(
 
 // ---------------------------------------------------------------------------------------------
 // Local helpers
-
-async fn problem(r: Response, status: u16) -> Value {
-    let ct = r
-        .headers()
-        .get("content-type")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default()
-        .to_owned();
-    let (got, body) = parts(r).await;
-    assert_eq!(got, status, "want {status}, got {got}: {body}");
-    assert!(
-        ct.starts_with("application/problem+json"),
-        "content-type {ct:?}: {body}"
-    );
-    assert_eq!(body["status"], status, "{body}");
-    body
-}
-
-async fn invalid(r: Response, field: &str) -> Value {
-    let body = problem(r, 422).await;
-    assert_eq!(body["code"], "validation_failed", "{body}");
-    assert!(
-        body["errors"].get(field).is_some_and(Value::is_string),
-        "errors should name {field:?}: {body}"
-    );
-    body
-}
-
-async fn conflict(r: Response) {
-    let body = problem(r, 409).await;
-    assert_eq!(body["code"], "invalid_state", "{body}");
-}
-
-async fn forbidden(r: Response) {
-    let body = problem(r, 403).await;
-    assert_eq!(body["code"], "forbidden", "{body}");
-}
-
-async fn not_found(r: Response) {
-    let body = problem(r, 404).await;
-    assert_eq!(body["code"], "not_found", "{body}");
-}
-
-async fn expect(r: Response, status: u16) -> Value {
-    let (got, body) = parts(r).await;
-    assert_eq!(got, status, "want {status}, got {got}: {body}");
-    body
-}
 
 fn ids(page: &Value) -> Vec<String> {
     page["items"]

@@ -3,6 +3,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)] // a failed test is meant to panic
 
 mod helpers;
+mod problems;
 mod smtp;
 
 mod accounts;
