@@ -6,6 +6,7 @@ use crate::error::JobError;
 use crate::mail::Outgoing;
 use crate::mail::ics::{self, IcsEvent};
 use crate::mail::templates::Templates;
+use crate::search_jobs;
 use chrono::{DateTime, Duration, Utc};
 use domain::entities::json::IndustryList;
 use domain::entities::{
@@ -41,6 +42,11 @@ pub async fn perform(ctx: &JobContext, m: &job::Model) -> Result<(), JobError> {
         Job::AnnounceEvent { event_id } => announce(ctx, &event_id).await,
         Job::RemindEvent { event_id, revision } => remind(ctx, &event_id, revision).await,
         Job::SendMail { user_id, key, mail } => send_mail(ctx, &m.id, &user_id, &key, &mail).await,
+        Job::SyncProducts { product_ids } => search_jobs::sync_products(ctx, &product_ids).await,
+        Job::SyncSupplier { supplier_id } => search_jobs::sync_supplier(ctx, &supplier_id).await,
+        Job::AnnounceListing { product_id } => {
+            search_jobs::announce_listing(ctx, &product_id).await
+        }
     }
 }
 
@@ -253,7 +259,7 @@ pub fn order_number(id: &str) -> String {
     tail.into_iter().rev().collect::<String>().to_uppercase()
 }
 
-fn yuan(fen: i64) -> String {
+pub(crate) fn yuan(fen: i64) -> String {
     let sign = if fen < 0 { "-" } else { "" };
     let fen = fen.unsigned_abs();
     format!("{sign}{}.{:02} 元", fen / 100, fen % 100)
@@ -392,6 +398,16 @@ async fn send_mail(
     let prepared = match mail.about() {
         About::Event(id) => prepare_event(ctx, id, mail, &u).await?,
         About::Order(id) => prepare_order(ctx, id, &u).await?,
+        About::Match {
+            need_id,
+            product_id,
+        } => search_jobs::prepare_new_match(ctx, need_id, product_id, &u)
+            .await?
+            .map(|(context, link)| Prepared {
+                context,
+                link,
+                ics: None,
+            }),
     };
     // The object is gone (deleted since): nothing to tell.
     let Some(p) = prepared else {

@@ -11,8 +11,8 @@ use tokio::task::JoinSet;
 /// How often an idle runner looks for due work (first mail well under a second).
 const IDLE_POLL: Duration = Duration::from_millis(100);
 
-/// Runs until `stop` turns true, then lets in-flight jobs finish.
-pub async fn run(ctx: JobContext, mut stop: watch::Receiver<bool>) {
+/// Runs the jobs of `kinds` until `stop` turns true, then lets in-flight jobs finish.
+pub async fn run(ctx: JobContext, mut stop: watch::Receiver<bool>, kinds: jobs::Kinds) {
     let limit = ctx.settings.worker_concurrency.max(1);
     let lease = chrono::Duration::from_std(ctx.settings.job_lease)
         .unwrap_or_else(|_| chrono::Duration::seconds(60));
@@ -24,7 +24,7 @@ pub async fn run(ctx: JobContext, mut stop: watch::Receiver<bool>) {
         while running.try_join_next().is_some() {}
         let free = limit.saturating_sub(running.len());
         let claimed = if free > 0 {
-            match jobs::claim_due(&ctx.db, &ctx.worker_id, free as u64, lease).await {
+            match jobs::claim_due(&ctx.db, &ctx.worker_id, free as u64, lease, kinds).await {
                 Ok(c) => c,
                 Err(e) => {
                     tracing::warn!(error = %e, "claiming jobs failed");
@@ -63,11 +63,11 @@ pub async fn drain(ctx: &JobContext, timeout: Duration) -> Result<(), String> {
     let deadline = tokio::time::Instant::now() + timeout;
     let lease = chrono::Duration::seconds(60);
     loop {
-        let claimed = jobs::claim_due(&ctx.db, &ctx.worker_id, 64, lease)
+        let claimed = jobs::claim_due(&ctx.db, &ctx.worker_id, 64, lease, ctx.kinds())
             .await
             .map_err(|e| e.to_string())?;
         if claimed.is_empty() {
-            let left = jobs::outstanding_due(&ctx.db)
+            let left = jobs::outstanding_due(&ctx.db, ctx.kinds())
                 .await
                 .map_err(|e| e.to_string())?;
             if left == 0 {

@@ -6,6 +6,7 @@ pub mod actor;
 pub mod bundles;
 pub mod enterprises;
 pub mod events;
+pub mod needs;
 pub mod notifications;
 pub mod orders;
 pub mod page;

@@ -69,8 +69,8 @@ pub struct NewOrderItem {
 pub struct NewOrder {
     /// 1–50 lines, all from one supplier.
     pub items: Vec<NewOrderItem>,
-    /// The enterprise's own need this order answers (up to 64 characters). Needs are not part
-    /// of the platform yet, so the reference is stored as given, not checked.
+    /// The enterprise's own need this order answers (422 when it is not one of the
+    /// enterprise's needs).
     #[serde(default)]
     pub need_id: Option<String>,
     /// A message to the supplier, up to 1000 characters.
@@ -607,6 +607,9 @@ where
         return Ok(done);
     }
     let checked = input.check()?;
+    if let Some(need_id) = &checked.need_id {
+        super::needs::check_reference(db, &enterprise_id, need_id).await?;
+    }
     let attempt = place_once(
         db,
         actor,

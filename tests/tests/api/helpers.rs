@@ -210,7 +210,9 @@ impl TestApp {
     pub async fn wait_for_jobs(&self) {
         let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
         loop {
-            let left = domain::jobs::outstanding_due(&self.db).await.unwrap();
+            let left = domain::jobs::outstanding_due(&self.db, domain::jobs::Kinds::All)
+                .await
+                .unwrap();
             if left == 0 {
                 return;
             }
