@@ -11,7 +11,6 @@ use domain::entities::{product, supplier};
 use domain::services::Page;
 use domain::services::products::{self, NewProduct, ProductPatch, ProductView, ReviewDecision};
 use domain::values::{Delivery, Industry, Stage};
-use sea_orm::TransactionTrait;
 use search::{ProductQuery, ProductSort};
 use serde::{Deserialize, Serialize};
 
@@ -128,6 +127,17 @@ pub async fn list(
         .listing_cache
         .get_or_load(key, async move {
             if query.q.as_deref().is_some_and(|q| !q.trim().is_empty()) {
+                let text = query.q.as_deref().unwrap_or_default();
+                // Punctuation alone names nothing: no product is about `%` or `[`.
+                if !text.chars().any(char::is_alphanumeric) {
+                    return json_bytes(&SearchPage {
+                        items: Vec::new(),
+                        total: 0,
+                        page: query.page.page,
+                        per_page: query.page.per_page,
+                        facets: Some(search::engine::Facets::default()),
+                    });
+                }
                 let found = engine.search(&query).await?;
                 json_bytes(&search_page(&db, &policy, found).await?)
             } else {
@@ -213,7 +223,7 @@ pub async fn review(
     Json(body): Json<ReviewRequest>,
 ) -> ApiResult<HttpResponse> {
     // The index sync job is written with the change, or neither is.
-    let txn = state.db.begin().await?;
+    let txn = domain::services::begin_write(&state.db).await?;
     let row = products::review(&txn, &actor, &id, body.decision, &body.comment).await?;
     txn.commit().await?;
     state.listing_cache.clear();
@@ -228,7 +238,7 @@ pub async fn delist(
     AuthUser(actor): AuthUser,
     id: web::Path<String>,
 ) -> ApiResult<HttpResponse> {
-    let txn = state.db.begin().await?;
+    let txn = domain::services::begin_write(&state.db).await?;
     let row = products::delist(&txn, &actor, &id).await?;
     txn.commit().await?;
     state.listing_cache.clear();

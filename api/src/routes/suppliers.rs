@@ -12,7 +12,6 @@ use domain::services::products::ProductView;
 use domain::services::suppliers::{self, SupplierView};
 use domain::services::{Actor, Page};
 use domain::values::SupplierStatus;
-use sea_orm::TransactionTrait;
 use search::BundleQuery;
 use serde::{Deserialize, Serialize};
 
@@ -70,7 +69,7 @@ pub async fn vetting(
     Json(body): Json<VettingRequest>,
 ) -> ApiResult<HttpResponse> {
     // The index sync job is written with the change, or neither is.
-    let txn = state.db.begin().await?;
+    let txn = domain::services::begin_write(&state.db).await?;
     let s = suppliers::vet(&txn, &actor, &id, body.decision, &body.reason).await?;
     txn.commit().await?;
     state.listing_cache.clear();

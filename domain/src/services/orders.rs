@@ -735,18 +735,7 @@ where
     })
 }
 
-/// Begins a transaction for changing orders: on SQLite it takes the write lock at once, so a
-/// read-then-write inside it never fails with SQLITE_BUSY when another writer commits first.
-///
-/// # Errors
-/// Database errors.
-pub async fn begin_write<D: TransactionTrait>(db: &D) -> Result<D::Transaction, DbErr> {
-    db.begin_with_options(TransactionOptions {
-        sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
-        ..TransactionOptions::default()
-    })
-    .await
-}
+pub use super::begin_write;
 
 // ---------------------------------------------------------------------------------------------
 // Reading

@@ -262,6 +262,14 @@ impl TestApp {
         self.register("enterprise", enterprise_org()).await
     }
 
+    /// Posts a need for `member`'s enterprise; returns its id.
+    pub async fn need(&self, member: &Member, body: &Value) -> String {
+        let r = self.post("/needs", Some(&member.token), body).await;
+        assert_eq!(r.status(), 201);
+        let v: Value = r.json().await.unwrap();
+        v["id"].as_str().unwrap().to_owned()
+    }
+
     /// A supplier, vetted by the organiser.
     pub async fn vetted_supplier(&self) -> Member {
         let s = self.register("supplier", supplier_org()).await;
@@ -305,6 +313,8 @@ impl TestApp {
             )
             .await;
         assert_eq!(r.status(), 200);
+        // The search index follows through a job; searches in the tests see it done.
+        self.wait_for_jobs().await;
         id
     }
 }
