@@ -23,7 +23,8 @@ pub struct TestApp {
     pub client: Client,
     pub db: sea_orm::DatabaseConnection,
     pub organiser: String,
-    _dir: TempDir,
+    /// The app's own directory, removed with it (`None` when attached to another's).
+    _dir: Option<TempDir>,
 }
 
 /// A directory removed on drop.
@@ -122,7 +123,7 @@ pub async fn spawn_app_with(db: Db, tweak: impl FnOnce(&mut Settings)) -> Option
         client,
         db,
         organiser: String::new(),
-        _dir: dir,
+        _dir: Some(dir),
     };
     t.organiser = t.login(ORGANISER_EMAIL, PASSWORD).await;
     Some(t)
@@ -162,6 +163,20 @@ pub struct Member {
 }
 
 impl TestApp {
+    /// A client of a server already running on `address` with its SQLite database in `dir`.
+    pub async fn attach(address: &str, dir: &std::path::Path) -> Self {
+        let url = format!("sqlite://{}?mode=rwc", dir.join("test.db").display());
+        let mut t = TestApp {
+            address: address.to_owned(),
+            client: Client::builder().build().unwrap(),
+            db: sea_orm::Database::connect(&url).await.unwrap(),
+            organiser: String::new(),
+            _dir: None,
+        };
+        t.organiser = t.login(ORGANISER_EMAIL, PASSWORD).await;
+        t
+    }
+
     pub fn url(&self, path: &str) -> String {
         if path.starts_with('/')
             && !path.starts_with("/api/")

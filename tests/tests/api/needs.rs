@@ -657,3 +657,107 @@ async fn a_new_listing_tells_the_enterprises_whose_needs_it_answers_once(app: Te
     app.wait_for_jobs().await;
     assert_eq!(notices(e.token.clone()).await.len(), 1);
 }
+
+/// Starts a server on `dir` (SQLite and the embedded index under it); returns its address.
+async fn start_on(dir: &std::path::Path) -> String {
+    let mut s = test_settings(dir);
+    s.database_url = Some(secrecy::SecretString::from(format!(
+        "sqlite://{}?mode=rwc",
+        dir.join("test.db").display()
+    )));
+    let app = api::Application::build(s, false).await.unwrap();
+    let address = format!("http://127.0.0.1:{}", app.port());
+    tokio::spawn(app.run_until_stopped());
+    address
+}
+
+async fn found(address: &str, q: &str) -> Vec<String> {
+    let v: Value = reqwest::get(format!("{address}/api/v1/products?q={q}"))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    v["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["name"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+/// The index under DATA_DIR outlives the process; one that is lost is rebuilt at start-up.
+#[tokio::test]
+async fn the_index_is_kept_across_restarts_and_rebuilt_when_lost() {
+    use sea_orm::ConnectionTrait;
+    let dir = temp_dir();
+    let first = start_on(&dir.0).await;
+    let app = TestApp::attach(&first, &dir.0).await;
+    let s = app.vetted_supplier().await;
+    app.listed_product(&s, &product("设备点检小程序", "设备点检巡检", &json!({})))
+        .await;
+    assert_eq!(found(&first, "点检").await, vec!["设备点检小程序"]);
+
+    // Renamed behind the index's back (no job): a restarted server keeps the index it has,
+    // so the old words still find the product (shown as the database has it now).
+    app.db
+        .execute_unprepared("UPDATE products SET name = '设备保养助手', summary = '保养计划提醒', description = '保养计划提醒'")
+        .await
+        .unwrap();
+    let second = start_on(&dir.0).await;
+    assert_eq!(found(&second, "点检").await, vec!["设备保养助手"]);
+    assert!(found(&second, "保养").await.is_empty());
+
+    // The index lost: the next start rebuilds it from the database.
+    std::fs::remove_dir_all(dir.0.join("index")).unwrap();
+    let third = start_on(&dir.0).await;
+    assert_eq!(found(&third, "保养").await, vec!["设备保养助手"]);
+    assert!(found(&third, "点检").await.is_empty());
+}
+
+/// The new-listing notice as mail to every member of the enterprise, through a real SMTP
+/// server, with the facts a manager needs.
+async fn the_new_listing_notice_arrives_by_mail(db: Db) {
+    use crate::smtp::SmtpSink;
+    let sink = SmtpSink::start();
+    let url = sink.url();
+    let Some(app) = spawn_app_with(db, |s| {
+        s.jobs.smtp_url = Some(secrecy::SecretString::from(url));
+    })
+    .await
+    else {
+        return;
+    };
+    let s = app.vetted_supplier().await;
+    let e = app.register_enterprise().await;
+    let need = app.need(&e, &need_body()).await;
+    app.listed_product(
+        &s,
+        &product(
+            "扫码报工小程序",
+            "工人扫码报工，自动统计计件工资和实时产量",
+            &json!({"industries": ["general"], "stages": ["manufacturing"], "pilot_price_fen": 360_000, "deploy_days": 3}),
+        ),
+    )
+    .await;
+    app.wait_for_jobs().await;
+    let mails = sink.wait_for(1, std::time::Duration::from_secs(30)).await;
+    let to_e: Vec<_> = mails.iter().filter(|m| m.to == e.email).collect();
+    assert_eq!(to_e.len(), 1, "{mails:?}");
+    let m = to_e[0];
+    assert!(m.subject.contains("扫码报工小程序") && m.subject.contains("总装线扫码报工"));
+    assert!(m.text.contains("试点价：3600.00 元"), "{}", m.text);
+    assert!(m.text.contains(&format!("/#/needs/{need}")), "{}", m.text);
+    assert!(m.html.contains("珠海测试数字科技有限公司"), "{}", m.html);
+    assert!(mails.iter().all(|m| m.to != s.email));
+}
+
+#[tokio::test]
+async fn the_new_listing_notice_arrives_by_mail_sqlite() {
+    the_new_listing_notice_arrives_by_mail(Db::Sqlite).await;
+}
+
+#[tokio::test]
+async fn the_new_listing_notice_arrives_by_mail_postgres() {
+    the_new_listing_notice_arrives_by_mail(Db::Postgres).await;
+}
