@@ -50,6 +50,12 @@ fn ids(v: &Value, kind: &str) -> Vec<String> {
         .collect()
 }
 
+/// Lists a product of `s` named `name` whose summary and description are `summary`.
+async fn offer(app: &TestApp, s: &Member, name: &str, summary: &str, changes: Value) -> String {
+    app.listed_product(s, &product(name, summary, &changes))
+        .await
+}
+
 async fn matches(app: &TestApp, token: &str, need: &str) -> Value {
     expect(
         app.get(&format!("/needs/{need}/matches"), Some(token))
@@ -193,76 +199,13 @@ async fn need_body_validation(app: TestApp) {
 async fn matches_honour_the_hard_conditions_and_explain_themselves(app: TestApp) {
     let s = app.vetted_supplier().await;
     let e = app.register_enterprise().await; // smart_appliances
-    let fits = app
-        .listed_product(
-            &s,
-            &product(
-                "扫码报工小程序",
-                "工人扫码报工，自动统计计件工资和实时产量",
-                &json!({"industries": ["general"], "stages": ["manufacturing"], "pilot_price_fen": 300_000, "deploy_days": 3}),
-            ),
-        )
-        .await;
-    let for_appliances = app
-        .listed_product(
-            &s,
-            &product(
-                "家电扫码报工小程序",
-                "工人扫码报工，自动统计计件工资和实时产量",
-                &json!({"industries": ["smart_appliances"], "stages": ["manufacturing"], "pilot_price_fen": 5_000_000, "deploy_days": 20}),
-            ),
-        )
-        .await;
-    let over_budget = app
-        .listed_product(
-            &s,
-            &product(
-                "扫码报工旗舰版",
-                "扫码报工，计件工资，实时产量",
-                &json!({"industries": ["general"], "stages": ["manufacturing"], "pilot_price_fen": 10_000_001, "deploy_days": 3}),
-            ),
-        )
-        .await;
-    let too_slow = app
-        .listed_product(
-            &s,
-            &product(
-                "扫码报工定制版",
-                "扫码报工，计件工资，实时产量",
-                &json!({"industries": ["general"], "stages": ["manufacturing"], "pilot_price_fen": 300_000, "deploy_days": 31}),
-            ),
-        )
-        .await;
-    let other_industry = app
-        .listed_product(
-            &s,
-            &product(
-                "PCB扫码报工",
-                "PCB车间扫码报工，计件工资，实时产量",
-                &json!({"industries": ["pcb"], "stages": ["manufacturing"], "pilot_price_fen": 300_000, "deploy_days": 3}),
-            ),
-        )
-        .await;
-    let other_stage = app
-        .listed_product(
-            &s,
-            &product(
-                "扫码报工营销版",
-                "扫码报工，计件工资，实时产量",
-                &json!({"industries": ["general"], "stages": ["sales"], "pilot_price_fen": 300_000, "deploy_days": 3}),
-            ),
-        )
-        .await;
-    let unrelated = app
-        .listed_product(
-            &s,
-            &product(
-                "财务记账云",
-                "中小企业记账报税",
-                &json!({"industries": ["general"], "stages": ["manufacturing"], "pilot_price_fen": 300_000, "deploy_days": 3}),
-            ),
-        )
-        .await;
+    let fits = offer(&app, &s, "扫码报工小程序", "工人扫码报工，自动统计计件工资和实时产量", json!({"industries": ["general"], "stages": ["manufacturing"], "pilot_price_fen": 300_000, "deploy_days": 3})).await;
+    let for_appliances = offer(&app, &s, "家电扫码报工小程序", "工人扫码报工，自动统计计件工资和实时产量", json!({"industries": ["smart_appliances"], "stages": ["manufacturing"], "pilot_price_fen": 5_000_000, "deploy_days": 20})).await;
+    let over_budget = offer(&app, &s, "扫码报工旗舰版", "扫码报工，计件工资，实时产量", json!({"industries": ["general"], "stages": ["manufacturing"], "pilot_price_fen": 10_000_001, "deploy_days": 3})).await;
+    let too_slow = offer(&app, &s, "扫码报工定制版", "扫码报工，计件工资，实时产量", json!({"industries": ["general"], "stages": ["manufacturing"], "pilot_price_fen": 300_000, "deploy_days": 31})).await;
+    let other_industry = offer(&app, &s, "PCB扫码报工", "PCB车间扫码报工，计件工资，实时产量", json!({"industries": ["pcb"], "stages": ["manufacturing"], "pilot_price_fen": 300_000, "deploy_days": 3})).await;
+    let other_stage = offer(&app, &s, "扫码报工营销版", "扫码报工，计件工资，实时产量", json!({"industries": ["general"], "stages": ["sales"], "pilot_price_fen": 300_000, "deploy_days": 3})).await;
+    let unrelated = offer(&app, &s, "财务记账云", "中小企业记账报税", json!({"industries": ["general"], "stages": ["manufacturing"], "pilot_price_fen": 300_000, "deploy_days": 3})).await;
 
     let need = app.need(&e, &need_body()).await;
     let m = matches(&app, &e.token, &need).await;
@@ -427,25 +370,8 @@ async fn leads_show_open_needs_anonymised_to_the_suppliers_members(app: TestApp)
     let s = app.vetted_supplier().await;
     let rival = app.vetted_supplier().await;
     let e = app.register_enterprise().await;
-    let p = app
-        .listed_product(
-            &s,
-            &product(
-                "扫码报工小程序",
-                "工人扫码报工，自动统计计件工资和实时产量",
-                &json!({"industries": ["general"], "stages": ["manufacturing"], "pilot_price_fen": 300_000, "deploy_days": 3}),
-            ),
-        )
-        .await;
-    app.listed_product(
-        &rival,
-        &product(
-            "财务记账云",
-            "中小企业记账报税",
-            &json!({"industries": ["general"], "stages": ["management"], "pilot_price_fen": 300_000, "deploy_days": 3}),
-        ),
-    )
-    .await;
+    let p = offer(&app, &s, "扫码报工小程序", "工人扫码报工，自动统计计件工资和实时产量", json!({"industries": ["general"], "stages": ["manufacturing"], "pilot_price_fen": 300_000, "deploy_days": 3})).await;
+    offer(&app, &rival, "财务记账云", "中小企业记账报税", json!({"industries": ["general"], "stages": ["management"], "pilot_price_fen": 300_000, "deploy_days": 3})).await;
     let need = app.need(&e, &need_body()).await;
     // A need the product cannot meet (budget) is no lead.
     let mut poor = need_body();
@@ -610,16 +536,7 @@ async fn a_new_listing_tells_the_enterprises_whose_needs_it_answers_once(app: Te
         &json!({"title": "财务记账", "description": "需要记账报税软件", "stages": ["management"], "budget_fen": 1_000_000}),
     )
     .await;
-    let p = app
-        .listed_product(
-            &s,
-            &product(
-                "扫码报工小程序",
-                "工人扫码报工，自动统计计件工资和实时产量",
-                &json!({"industries": ["general"], "stages": ["manufacturing"], "pilot_price_fen": 300_000, "deploy_days": 3}),
-            ),
-        )
-        .await;
+    let p = offer(&app, &s, "扫码报工小程序", "工人扫码报工，自动统计计件工资和实时产量", json!({"industries": ["general"], "stages": ["manufacturing"], "pilot_price_fen": 300_000, "deploy_days": 3})).await;
     app.wait_for_jobs().await;
     let notices = |token: String| {
         let app = &app;
@@ -694,8 +611,7 @@ async fn the_index_is_kept_across_restarts_and_rebuilt_when_lost() {
     let first = start_on(&dir.0).await;
     let app = TestApp::attach(&first, &dir.0).await;
     let s = app.vetted_supplier().await;
-    app.listed_product(&s, &product("设备点检小程序", "设备点检巡检", &json!({})))
-        .await;
+    offer(&app, &s, "设备点检小程序", "设备点检巡检", json!({})).await;
     assert_eq!(found(&first, "点检").await, vec!["设备点检小程序"]);
 
     // Renamed behind the index's back (no job): a restarted server keeps the index it has,
@@ -731,15 +647,7 @@ async fn the_new_listing_notice_arrives_by_mail(db: Db) {
     let s = app.vetted_supplier().await;
     let e = app.register_enterprise().await;
     let need = app.need(&e, &need_body()).await;
-    app.listed_product(
-        &s,
-        &product(
-            "扫码报工小程序",
-            "工人扫码报工，自动统计计件工资和实时产量",
-            &json!({"industries": ["general"], "stages": ["manufacturing"], "pilot_price_fen": 360_000, "deploy_days": 3}),
-        ),
-    )
-    .await;
+    offer(&app, &s, "扫码报工小程序", "工人扫码报工，自动统计计件工资和实时产量", json!({"industries": ["general"], "stages": ["manufacturing"], "pilot_price_fen": 360_000, "deploy_days": 3})).await;
     app.wait_for_jobs().await;
     let mails = sink.wait_for(1, std::time::Duration::from_secs(30)).await;
     let to_e: Vec<_> = mails.iter().filter(|m| m.to == e.email).collect();
