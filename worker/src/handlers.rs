@@ -490,23 +490,33 @@ async fn waitlist_position(
 pub async fn run_one(ctx: &JobContext, m: job::Model) {
     let started = std::time::Instant::now();
     let result = perform(ctx, &m).await;
+    record(ctx, &m, &result, started).await;
+}
+
+/// Records a job's outcome on its row: done, retry later, or dead.
+pub async fn record(
+    ctx: &JobContext,
+    m: &job::Model,
+    result: &Result<(), JobError>,
+    started: std::time::Instant,
+) {
     let outcome = match &result {
         Ok(()) => jobs::complete(&ctx.db, &m.id).await.map(|()| "done"),
-        Err(JobError::Retry(e)) => jobs::fail(&ctx.db, &m, e, false).await.map(|s| {
+        Err(JobError::Retry(e)) => jobs::fail(&ctx.db, m, e, false).await.map(|s| {
             if s == domain::values::JobStatus::Dead {
                 "dead"
             } else {
                 "retry"
             }
         }),
-        Err(JobError::Permanent(e)) => jobs::fail(&ctx.db, &m, e, true).await.map(|_| "dead"),
+        Err(JobError::Permanent(e)) => jobs::fail(&ctx.db, m, e, true).await.map(|_| "dead"),
     };
     match outcome {
         Ok(o) => {
             ctx.jobs_total
                 .with_label_values(&[m.kind.as_str(), o])
                 .inc();
-            match &result {
+            match result {
                 Ok(()) => {
                     tracing::debug!(job = %m.id, kind = %m.kind, ms = started.elapsed().as_millis() as u64, "job done")
                 }

@@ -3,6 +3,8 @@
 
 use crate::context::JobContext;
 use crate::handlers::run_one;
+use crate::search_jobs;
+use domain::entities::job;
 use domain::jobs;
 use std::time::Duration;
 use tokio::sync::watch;
@@ -43,10 +45,7 @@ pub async fn run(ctx: JobContext, mut stop: watch::Receiver<bool>, kinds: jobs::
             }
             continue;
         }
-        for m in claimed {
-            let ctx = ctx.clone();
-            running.spawn(async move { run_one(&ctx, m).await });
-        }
+        spawn_claimed(&ctx, &mut running, claimed);
     }
     tracing::info!(
         in_flight = running.len(),
@@ -76,13 +75,26 @@ pub async fn drain(ctx: &JobContext, timeout: Duration) -> Result<(), String> {
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
         let mut set = JoinSet::new();
-        for m in claimed {
-            let ctx = ctx.clone();
-            set.spawn(async move { run_one(&ctx, m).await });
-        }
+        spawn_claimed(ctx, &mut set, claimed);
         while set.join_next().await.is_some() {}
         if tokio::time::Instant::now() > deadline {
             return Err("jobs still due after the timeout".into());
         }
+    }
+}
+
+/// Starts claimed jobs: the search jobs among them as one batch (one index write), every
+/// other job on its own.
+fn spawn_claimed(ctx: &JobContext, set: &mut JoinSet<()>, claimed: Vec<job::Model>) {
+    let (search, others): (Vec<job::Model>, Vec<job::Model>) = claimed
+        .into_iter()
+        .partition(|m| jobs::SEARCH_KINDS.contains(&m.kind.as_str()));
+    if !search.is_empty() {
+        let ctx = ctx.clone();
+        set.spawn(async move { search_jobs::run_batch(&ctx, search).await });
+    }
+    for m in others {
+        let ctx = ctx.clone();
+        set.spawn(async move { run_one(&ctx, m).await });
     }
 }

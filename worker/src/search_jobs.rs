@@ -4,8 +4,9 @@
 
 use crate::context::{JobContext, SearchIndex};
 use crate::error::JobError;
-use domain::entities::{need, product, supplier, user};
-use domain::jobs::{self, Mail};
+use crate::handlers;
+use domain::entities::{job, need, product, supplier, user};
+use domain::jobs::{self, Job, Mail};
 use domain::services::products::ProductView;
 use sea_orm::EntityTrait;
 
@@ -46,6 +47,11 @@ pub async fn sync_supplier(ctx: &JobContext, supplier_id: &str) -> Result<(), Jo
 /// `Retry` when the database or the engine fails.
 pub async fn announce_listing(ctx: &JobContext, product_id: &str) -> Result<(), JobError> {
     sync_products(ctx, &[product_id.to_owned()]).await?;
+    tell_needs(ctx, product_id).await
+}
+
+/// The second half of `announce_listing`, once the product is indexed.
+async fn tell_needs(ctx: &JobContext, product_id: &str) -> Result<(), JobError> {
     let ix = index(ctx)?;
     let needs: Vec<need::Model> =
         search::proposals::needs_answered_by(&ctx.db, ix.engine.as_ref(), &ix.policy, product_id)
@@ -107,4 +113,41 @@ pub async fn prepare_new_match(
         "link": link,
     });
     Ok(Some((context, link)))
+}
+
+/// Runs claimed search jobs together: the products of every `sync_products` and
+/// `announce_listing` among them are synced with one index write (an engine commit costs far
+/// more than a document, and a reviewer's afternoon of approvals arrives as a burst), then each
+/// job finishes on its own and is recorded on its own.
+pub async fn run_batch(ctx: &JobContext, claimed: Vec<job::Model>) {
+    let started = std::time::Instant::now();
+    let decoded: Vec<(job::Model, Result<Job, String>)> = claimed
+        .into_iter()
+        .map(|m| {
+            let j = jobs::decode(&m);
+            (m, j)
+        })
+        .collect();
+    let ids: Vec<String> = decoded
+        .iter()
+        .flat_map(|(_, j)| match j {
+            Ok(Job::SyncProducts { product_ids }) => product_ids.clone(),
+            Ok(Job::AnnounceListing { product_id }) => vec![product_id.clone()],
+            _ => Vec::new(),
+        })
+        .collect();
+    let synced = sync_products(ctx, &ids).await.map_err(|e| e.to_string());
+    for (m, j) in decoded {
+        let result = match j {
+            Err(e) => Err(JobError::Permanent(e)),
+            Ok(Job::SyncProducts { .. }) => synced.clone().map_err(JobError::Retry),
+            Ok(Job::AnnounceListing { product_id }) => match &synced {
+                Ok(()) => tell_needs(ctx, &product_id).await,
+                Err(e) => Err(JobError::Retry(e.clone())),
+            },
+            Ok(Job::SyncSupplier { supplier_id }) => sync_supplier(ctx, &supplier_id).await,
+            Ok(_) => handlers::perform(ctx, &m).await,
+        };
+        handlers::record(ctx, &m, &result, started).await;
+    }
 }
