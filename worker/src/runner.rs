@@ -13,45 +13,92 @@ use tokio::task::JoinSet;
 /// How often an idle runner looks for due work (first mail well under a second).
 const IDLE_POLL: Duration = Duration::from_millis(100);
 
-/// Runs the jobs of `kinds` until `stop` turns true, then lets in-flight jobs finish.
+/// Search jobs claimed at once: an index commit costs about the same for one product as for
+/// hundreds, so a burst of approvals is indexed in a few commits.
+const SEARCH_BATCH: u64 = 500;
+
+/// The search and the other kinds among `kinds`.
+fn split(kinds: jobs::Kinds) -> (bool, Option<jobs::Kinds>) {
+    use jobs::Kinds;
+    match kinds {
+        Kinds::All => (true, Some(Kinds::Except(jobs::SEARCH_KINDS))),
+        Kinds::Only(k) if k == jobs::SEARCH_KINDS => (true, None),
+        Kinds::Except(k) if k == jobs::SEARCH_KINDS => (false, Some(kinds)),
+        other => (false, Some(other)),
+    }
+}
+
+async fn claim(
+    ctx: &JobContext,
+    limit: u64,
+    lease: chrono::Duration,
+    kinds: jobs::Kinds,
+) -> Vec<job::Model> {
+    match jobs::claim_due(&ctx.db, &ctx.worker_id, limit, lease, kinds).await {
+        Ok(c) => c,
+        Err(e) => {
+            tracing::warn!(error = %e, "claiming jobs failed");
+            Vec::new()
+        }
+    }
+}
+
+/// Runs the jobs of `kinds` until `stop` turns true, then lets in-flight jobs finish. Search
+/// jobs run one batch at a time (one index writer); the others, up to `WORKER_CONCURRENCY`
+/// at once.
 pub async fn run(ctx: JobContext, mut stop: watch::Receiver<bool>, kinds: jobs::Kinds) {
     let limit = ctx.settings.worker_concurrency.max(1);
     let lease = chrono::Duration::from_std(ctx.settings.job_lease)
         .unwrap_or_else(|_| chrono::Duration::seconds(60));
+    let (search, others) = split(kinds);
     let mut running: JoinSet<()> = JoinSet::new();
+    let mut indexing: JoinSet<()> = JoinSet::new();
     loop {
         if *stop.borrow() {
             break;
         }
         while running.try_join_next().is_some() {}
-        let free = limit.saturating_sub(running.len());
-        let claimed = if free > 0 {
-            match jobs::claim_due(&ctx.db, &ctx.worker_id, free as u64, lease, kinds).await {
-                Ok(c) => c,
-                Err(e) => {
-                    tracing::warn!(error = %e, "claiming jobs failed");
-                    Vec::new()
-                }
+        while indexing.try_join_next().is_some() {}
+        let mut claimed_any = false;
+        if search && indexing.is_empty() {
+            let batch = claim(
+                &ctx,
+                SEARCH_BATCH,
+                lease,
+                jobs::Kinds::Only(jobs::SEARCH_KINDS),
+            )
+            .await;
+            if !batch.is_empty() {
+                claimed_any = true;
+                let ctx = ctx.clone();
+                indexing.spawn(async move { search_jobs::run_batch(&ctx, batch).await });
             }
-        } else {
-            Vec::new()
-        };
-        if claimed.is_empty() {
+        }
+        let free = limit.saturating_sub(running.len());
+        if let Some(k) = others.filter(|_| free > 0) {
+            let claimed = claim(&ctx, free as u64, lease, k).await;
+            claimed_any |= !claimed.is_empty();
+            for m in claimed {
+                let ctx = ctx.clone();
+                running.spawn(async move { run_one(&ctx, m).await });
+            }
+        }
+        if !claimed_any {
             tokio::select! {
                 _ = tokio::time::sleep(IDLE_POLL) => {}
                 _ = running.join_next(), if !running.is_empty() => {}
+                _ = indexing.join_next(), if !indexing.is_empty() => {}
                 // A dropped sender (the owning application is gone) also means stop.
                 changed = stop.changed() => if changed.is_err() { break },
             }
-            continue;
         }
-        spawn_claimed(&ctx, &mut running, claimed);
     }
     tracing::info!(
-        in_flight = running.len(),
+        in_flight = running.len() + indexing.len(),
         "job runner stopping: finishing in-flight jobs"
     );
     while running.join_next().await.is_some() {}
+    while indexing.join_next().await.is_some() {}
 }
 
 /// Runs due jobs until none are left or `timeout` passes (tests and commands).
