@@ -1,8 +1,8 @@
-//! Discovery of products and bundles. Today one engine: the database itself, with every filter
-//! and sort of the public listing and a plain substring `q`. The search issue adds Meilisearch
-//! and an embedded engine behind the same query types.
+//! Discovery of products and bundles: the public listing from the database, the same query
+//! types on a search engine (embedded tantivy or Meilisearch), and need matching on top.
 //!
-//! May import `domain` and sea-orm; never HTTP.
+//! May import `domain` and sea-orm; never the HTTP layer (the Meilisearch client is this
+//! crate's only HTTP, outbound).
 
 pub mod engine;
 pub mod error;
@@ -12,7 +12,7 @@ pub mod matching;
 pub mod synonyms;
 pub mod text;
 
-pub use engine::{EmbeddedEngine, ProductDocument, SearchEngine};
+pub use engine::{EmbeddedEngine, MeiliEngine, ProductDocument, SearchEngine};
 pub use error::SearchError;
 pub use listing::{BundleQuery, ProductQuery, ProductSort};
 pub use matching::{Match, NeedQuery, match_need};
