@@ -7,13 +7,14 @@
 
 mod candidates;
 mod filter;
+mod loose;
 mod settings;
 
 use super::{
     Candidate, CandidateQuery, Facets, Filter, ProductDocument, SearchEngine, SearchHit,
     SearchResults, engine_error,
 };
-use crate::{ProductQuery, ProductSort, SearchError, text};
+use crate::{ProductQuery, ProductSort, SearchError, synonyms, text};
 use domain::services::Page;
 use domain::values::{Delivery, Industry, Stage};
 use filter::Expression;
@@ -249,6 +250,21 @@ fn meili_error(url: &str, what: &str, e: Error) -> SearchError {
     }
 }
 
+/// A word of a user's query as Meilisearch is asked for it. A Chinese word is a phrase: its
+/// characters in a row, as the embedded engine matches it, not anywhere in the text
+/// (Meilisearch cuts a word its dictionary lacks into single characters, which would then
+/// match apart: `体线` in `线体`). Except a word with synonyms: Meilisearch expands words,
+/// never phrases.
+fn query_word(word: &str) -> String {
+    let word = word.replace('"', "");
+    let chinese = word.chars().count() > 1 && word.chars().all(|c| !c.is_ascii());
+    if chinese && synonyms::synonyms_of(&word).is_empty() {
+        format!("\"{word}\"")
+    } else {
+        word
+    }
+}
+
 /// The sort of a listing query: ties always by id, for stable pages. `None`: by relevance.
 fn sort_of(sort: ProductSort, has_text: bool) -> Option<[&'static str; 2]> {
     let id = "id:asc";
@@ -322,7 +338,11 @@ impl SearchEngine for MeiliEngine {
         // The query as the embedded engine reads it (stop words out); only punctuation is no
         // text at all.
         let words = pq.q.as_deref().map(text::query_words).unwrap_or_default();
-        let q = words.join(" ");
+        let q = words
+            .iter()
+            .map(|w| query_word(w))
+            .collect::<Vec<_>>()
+            .join(" ");
         let has_text = !q.is_empty();
         let sort = sort_of(pq.sort, has_text);
         let index = self.index();

@@ -415,3 +415,33 @@ on_both_engines!(
     a_reopened_index_keeps_its_documents,
     candidates_meet_the_filter_and_follow_the_weights,
 );
+
+/// Meilisearch failures name the server and what to check, without a server too.
+#[tokio::test]
+async fn meilisearch_errors_say_what_failed() {
+    use super::MeiliEngine;
+    // Port 1 of the loopback: nothing listens there.
+    let e = MeiliEngine::connect("http://127.0.0.1:1", None, "products")
+        .await
+        .expect_err("no server");
+    assert!(
+        e.to_string()
+            .contains("Meilisearch at http://127.0.0.1:1 cannot be reached"),
+        "{e}"
+    );
+    let e = MeiliEngine::connect("http://127.0.0.1:1", None, "no spaces")
+        .await
+        .expect_err("bad uid");
+    assert!(e.to_string().contains("index uid"), "{e}");
+    let Some(index) = MeiliIndex::from_env("meilisearch_errors_say_what_failed") else {
+        return;
+    };
+    let url = std::env::var(super::testing::MEILI_URL).expect("MEILI_URL");
+    if std::env::var(super::testing::MEILI_MASTER_KEY).is_ok() {
+        let e = MeiliEngine::connect(&url, Some("not-the-key"), "products")
+            .await
+            .expect_err("wrong key");
+        assert!(e.to_string().contains("refused the API key"), "{e}");
+    }
+    drop(index);
+}
