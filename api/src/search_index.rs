@@ -5,7 +5,8 @@
 use crate::settings::Settings;
 use anyhow::Context;
 use sea_orm::DatabaseConnection;
-use search::{EmbeddedEngine, SearchEngine};
+use search::{EmbeddedEngine, MeiliEngine, SearchEngine};
+use secrecy::ExposeSecret;
 use std::sync::Arc;
 
 /// Opens the configured engine: Meilisearch with `MEILI_URL`, else the embedded index under
@@ -31,8 +32,15 @@ pub async fn open(settings: &Settings) -> anyhow::Result<Arc<dyn SearchEngine>> 
     Ok(Arc::new(engine))
 }
 
-async fn meilisearch(_settings: &Settings, url: &str) -> anyhow::Result<Arc<dyn SearchEngine>> {
-    anyhow::bail!("MEILI_URL: Meilisearch support is not built into this binary ({url})")
+async fn meilisearch(settings: &Settings, url: &str) -> anyhow::Result<Arc<dyn SearchEngine>> {
+    let key = settings
+        .meili_master_key
+        .as_ref()
+        .map(|k| k.expose_secret().to_owned());
+    let engine = MeiliEngine::connect(url, key.as_deref(), &settings.meili_index)
+        .await
+        .with_context(|| format!("MEILI_URL: {url}"))?;
+    Ok(Arc::new(engine))
 }
 
 /// Opens the engine and rebuilds it if it does not hold what the database lists.

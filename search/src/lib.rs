@@ -3,7 +3,8 @@
 //! of needs to products with reasons, the proposals and leads built on it, and the sync that
 //! keeps an index equal to the database.
 //!
-//! May import `domain` and sea-orm; never HTTP.
+//! May import `domain` and sea-orm; never the HTTP layer (the Meilisearch client is this
+//! crate's only HTTP, outbound).
 
 pub mod engine;
 pub mod error;
@@ -15,7 +16,7 @@ pub mod sync;
 pub mod synonyms;
 pub mod text;
 
-pub use engine::{EmbeddedEngine, ProductDocument, SearchEngine};
+pub use engine::{EmbeddedEngine, MeiliEngine, ProductDocument, SearchEngine};
 pub use error::SearchError;
 pub use listing::{BundleQuery, BundleText, ProductQuery, ProductSort};
 pub use matching::{Match, NeedQuery, match_need};
