@@ -669,3 +669,44 @@ async fn the_new_listing_notice_arrives_by_mail_sqlite() {
 async fn the_new_listing_notice_arrives_by_mail_postgres() {
     the_new_listing_notice_arrives_by_mail(Db::Postgres).await;
 }
+
+/// The same bodies with Meilisearch behind the API, when `MEILI_URL` is set (scripts/test.sh
+/// starts one it finds on PATH): both engines must answer the HTTP contract alike.
+mod on_meilisearch {
+    use crate::helpers::{Db, TestApp, spawn_app_with};
+
+    async fn app() -> Option<TestApp> {
+        let Ok(url) = std::env::var("MEILI_URL") else {
+            println!("skipped: MEILI_URL not set");
+            return None;
+        };
+        let key = std::env::var("MEILI_MASTER_KEY").ok();
+        spawn_app_with(Db::Sqlite, move |s| {
+            s.meili_url = Some(url);
+            s.meili_master_key = key.map(secrecy::SecretString::from);
+            s.meili_index = format!("test_{}", uuid::Uuid::new_v4().simple());
+        })
+        .await
+    }
+
+    macro_rules! on_meilisearch {
+        ($($name:ident),+ $(,)?) => {
+            $(
+                #[tokio::test]
+                async fn $name() {
+                    if let Some(app) = app().await {
+                        super::$name(app).await;
+                    }
+                }
+            )+
+        };
+    }
+
+    on_meilisearch!(
+        matches_honour_the_hard_conditions_and_explain_themselves,
+        matches_include_bundles_of_matching_products,
+        leads_show_open_needs_anonymised_to_the_suppliers_members,
+        index_follows_listing_delisting_and_suspension,
+        a_new_listing_tells_the_enterprises_whose_needs_it_answers_once,
+    );
+}
