@@ -71,14 +71,16 @@ pub async fn listed_products<C: ConnectionTrait>(
     policy: &XkqzPolicy,
     ids: &[String],
 ) -> Result<HashMap<String, ProductView>, SearchError> {
+    // By primary key only: with a status condition too, SQLite's planner prefers the status
+    // index and reads every listed product (12 ms for 20 ids among 10,000).
     let rows = product::Entity::find()
         .filter(product::Column::Id.is_in(ids.iter().cloned()))
-        .filter(product::Column::Status.eq(ListingStatus::Listed))
         .find_also_related(supplier::Entity)
         .all(db)
         .await?;
     Ok(rows
         .into_iter()
+        .filter(|(p, _)| p.status == ListingStatus::Listed)
         .filter_map(|(p, s)| {
             s.filter(|s| s.status == SupplierStatus::Vetted)
                 .map(|s| (p, s))
