@@ -676,7 +676,9 @@ where
     )
     .await;
     if matches!(&attempt, Ok(p) if !p.replayed)
-        && PLACED_HERE.fetch_add(1, Ordering::Relaxed) % SWEEP_EVERY == 0
+        && PLACED_HERE
+            .fetch_add(1, Ordering::Relaxed)
+            .is_multiple_of(SWEEP_EVERY)
     {
         sweep_expired_keys(db).await;
     }
