@@ -111,7 +111,7 @@ free_port() {
 
 wait_healthy() { # $1 = base url, $2 = log file
   local deadline=$((SECONDS + 60))
-  until curl -fsS -o /dev/null --max-time 2 "$1/healthz"; do
+  until curl -fsS -o /dev/null --max-time 2 "$1/healthz" 2>/dev/null; do
     kill -0 "$SERVER_PID" 2>/dev/null || { tail -n 40 "$2" >&2 || true; die "server exited before becoming healthy"; }
     (( SECONDS < deadline )) || { tail -n 40 "$2" >&2 || true; die "server not healthy after 60 s"; }
     sleep 0.2
@@ -147,6 +147,31 @@ sql() {
         "$2/marketplace.db" "$3" ;;
     postgres) pg -d "$PG_DB" -c "$3" ;;
   esac
+}
+
+# CPU time (clock ticks) used so far by the given processes.
+ticks() {
+  local t=0 pid v
+  for pid in "$@"; do
+    v=$(awk '{print $14 + $15}' "/proc/$pid/stat" 2>/dev/null) || v=0
+    t=$((t + ${v:-0}))
+  done
+  echo "$t"
+}
+pg_pids() { pgrep -x postgres 2>/dev/null || pgrep -f '^postgres:' 2>/dev/null || true; }
+
+# settle <db> <data_dir>: waits until the order count stops moving (requests wrk abandoned at
+# its stop still finish on the server), then prints it.
+settle() {
+  local prev=-1 cur deadline=$((SECONDS + 30))
+  while :; do
+    cur=$(sql "$1" "$2" "SELECT count(*) FROM orders")
+    [[ "$cur" == "$prev" ]] && break
+    (( SECONDS < deadline )) || break
+    prev=$cur
+    sleep 1
+  done
+  echo "$cur"
 }
 
 RESULTS="$WORK/results.tsv"
@@ -204,15 +229,26 @@ bench_backend() {
       -s "$REPO_ROOT/bench/orders.lua" "$base" >/dev/null 2>&1 || true
   fi
   local before
-  before=$(sql "$db" "$data_dir" "SELECT count(*) FROM orders")
+  before=$(settle "$db" "$data_dir")
 
   local out="$WORK/$db-wrk.txt" tally="$WORK/$db-tally.txt"
+  local srv0 pg0 all0 hz
+  hz=$(getconf CLK_TCK)
+  srv0=$(ticks "$SERVER_PID")
+  # shellcheck disable=SC2046 # one pid per word
+  pg0=$(ticks $(pg_pids))
+  all0=$(awk '/^cpu / {print $2 + $3 + $4 + $7 + $8}' /proc/stat)
   log "[$db] wrk -t$WRK_THREADS -c$CONNECTIONS -d${DURATION}s POST /api/v1/orders"
   env "${wrk_env[@]}" RUN_ID="run$$$(date +%s)" OUT="$tally" \
     timeout $((DURATION + 60)) wrk -t"$WRK_THREADS" -c"$CONNECTIONS" -d"${DURATION}s" --timeout 10s \
     --latency -s "$REPO_ROOT/bench/orders.lua" "$base" >"$out" 2>&1 || { cat "$out" >&2; die "wrk failed"; }
   sed 's/^/    /' "$out" >&2
   kill -0 "$SERVER_PID" 2>/dev/null || die "[$db] server died during the run (log: $srv_log)"
+  local srv1 pg1 all1
+  srv1=$(ticks "$SERVER_PID")
+  # shellcheck disable=SC2046
+  pg1=$(ticks $(pg_pids))
+  all1=$(awk '/^cpu / {print $2 + $3 + $4 + $7 + $8}' /proc/stat)
 
   local rps p50 p99 sockerr sent ok bad
   rps=$(awk '/^Requests\/sec:/ {print $2}' "$out")
@@ -224,10 +260,8 @@ bench_backend() {
   bad=$(awk '$1 == "bad" {print $2}' "$tally")
   [[ -n "$rps" && -n "$ok" ]] || die "could not parse wrk output"
 
-  # Let the requests wrk abandoned at its stop finish before counting.
-  sleep 2
   local after lines keys in_flight made verdict
-  after=$(sql "$db" "$data_dir" "SELECT count(*) FROM orders")
+  after=$(settle "$db" "$data_dir")
   lines=$(sql "$db" "$data_dir" "SELECT count(*) FROM order_items")
   keys=$(sql "$db" "$data_dir" "SELECT count(*) FROM idempotency_keys")
   made=$((after - before))
@@ -246,6 +280,13 @@ bench_backend() {
   printf '  answers: %s x 201, %s non-201, %s socket errors; %s still in flight at the stop\n' \
     "$ok" "$bad" "$sockerr" "$in_flight"
   [[ "$bad" != 0 ]] && grep '^status' "$tally" | sed 's/^/    /'
+  # CPU per order: the server (orders and, embedded, their mail jobs), PostgreSQL, and the whole
+  # machine's busy time (wrk and anything else running included).
+  awk -v s=$((srv1 - srv0)) -v p=$((pg1 - pg0)) -v a=$((all1 - all0)) -v n="$ok" -v hz="$hz" -v db="$db" 'BEGIN {
+    if (n == 0) exit
+    printf "  CPU per order: server %.2f ms", 1000 * s / hz / n
+    if (db == "postgres") printf ", PostgreSQL %.2f ms", 1000 * p / hz / n
+    printf ", whole machine %.2f ms\n", 1000 * a / hz / n }'
   printf '  database: %s new orders (expected %s..%s), %s order lines and %s keys for %s orders: %s\n' \
     "$made" "$ok" "$((ok + in_flight))" "$lines" "$keys" "$after" "$verdict"
   echo
