@@ -17,7 +17,7 @@ use crate::values::{ListingStatus, Role, SupplierStatus};
 use chrono::{DateTime, NaiveDate, SubsecRound, Utc};
 use sea_orm::sea_query::{Alias, Expr, ExprTrait};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, JoinType, QueryFilter, QueryOrder,
+    ColumnTrait, ConnectionTrait, DbBackend, DbErr, EntityTrait, JoinType, QueryFilter, QueryOrder,
     QuerySelect, RelationTrait, RuntimeErr, Set, SqlErr, SqliteTransactionMode, TransactionOptions,
     TransactionSession, TransactionTrait,
 };
@@ -660,21 +660,16 @@ where
 {
     let enterprise_id = ordering_enterprise(actor)?;
     let fingerprint = input.fingerprint()?;
-    // A retry is answered from the record even if the catalogue has changed since.
-    if let Some(done) = replay(db, actor, key, &fingerprint).await? {
+    // A retry is answered from the record even if the catalogue has changed since, and before
+    // the body is checked (the transaction below looks the key up first, too). On SQLite it is
+    // answered here, before BEGIN IMMEDIATE, so that retries do not queue for the write lock;
+    // PostgreSQL needs no such look-up, one round trip fewer for every new order.
+    if db.get_database_backend() == DbBackend::Sqlite
+        && let Some(done) = replay(db, actor, key, &fingerprint).await?
+    {
         return Ok(done);
     }
-    let checked = input.check()?;
-    let attempt = place_once(
-        db,
-        actor,
-        &enterprise_id,
-        key,
-        &fingerprint,
-        &checked,
-        status,
-    )
-    .await;
+    let attempt = place_once(db, actor, &enterprise_id, key, &fingerprint, input, status).await;
     if matches!(&attempt, Ok(p) if !p.replayed)
         && PLACED_HERE
             .fetch_add(1, Ordering::Relaxed)
@@ -703,7 +698,7 @@ async fn place_once<D>(
     enterprise_id: &str,
     key: &IdempotencyKey,
     fingerprint: &str,
-    checked: &CheckedOrder,
+    input: &NewOrder,
     status: u16,
 ) -> DomainResult<Placed>
 where
@@ -733,6 +728,7 @@ where
         }
         Stored::Nothing => {}
     }
+    let checked = input.check()?;
     let priced = price(&txn, &checked.items).await?;
     // Microseconds, as PostgreSQL keeps them: the answer built here then equals the order read
     // back later.
