@@ -569,7 +569,7 @@
   // ---------------------------------------------------------------------------
 
   // Ask for optional/required text; resolves to the trimmed text, or null on cancel.
-  function promptDialog({ title, message, inputLabel, required, placeholder, confirmText = '确定', danger }) {
+  function promptDialog({ title, message, inputLabel, required, placeholder, confirmText = '确定', danger, maxlength = 2000 }) {
     if (typeof HTMLDialogElement !== 'function') {
       const v = window.prompt(`${title}\n${message || ''}\n${inputLabel || ''}`, '');
       if (v === null) return Promise.resolve(null);
@@ -580,7 +580,7 @@
       const titleId = uid('dlg');
       let result = null;
       const area = inputLabel ? field({
-        label: inputLabel, name: 'text', type: 'textarea', required, attrs: { rows: 4, placeholder, maxlength: 2000 },
+        label: inputLabel, name: 'text', type: 'textarea', required, attrs: { rows: 4, placeholder, maxlength },
       }) : null;
       const dlg = h('dialog', { class: 'modal', 'aria-labelledby': titleId });
       const form = h('form', { method: 'dialog', novalidate: true },
@@ -620,7 +620,9 @@
       toast(successMessage, 'success');
       render({ focus: false });
     } catch (e) {
-      toast(e.message || '操作失败。', 'error');
+      // A button has no field to mark, so the fields a 422 names are listed in the message.
+      const fields = Object.values(e.problem?.errors || {}).map((m) => (Array.isArray(m) ? m.join('；') : String(m)));
+      toast([e.message || '操作失败。', ...fields].join(' '), 'error');
       if (button && button.isConnected) button.disabled = false;
     }
   }
@@ -2796,7 +2798,7 @@
           const btn = ev.currentTarget;
           const reason = await promptDialog({
             title: `拒绝订单 ${no}`, message: '请说明无法承接的原因，企业将收到通知。',
-            inputLabel: '拒绝原因', required: true, confirmText: '拒绝订单', danger: true,
+            inputLabel: '拒绝原因', required: true, confirmText: '拒绝订单', danger: true, maxlength: 1000,
           });
           if (reason !== null) act(btn, () => post(`/orders/${id}/reject`, { reason }), '已拒绝订单。');
         },
@@ -2840,7 +2842,7 @@
     const r = role();
     const actions = orderActions(o);
     const needLink = o.need_id && (r === 'enterprise' || r === 'organiser')
-      ? linkTo(`/needs/${encodeURIComponent(o.need_id)}`, '查看关联需求') : (o.need_id ? '有' : null);
+      ? linkTo(`/needs/${encodeURIComponent(o.need_id)}`, '查看关联需求') : (o.need_id ? '已关联企业需求' : null);
     const info = kv([
       ['订单号', h('span', { class: 'mono' }, orderNo(o.id))],
       ['状态', statusBadge(o.status, L.orderStatus, ORDER_TONE)],
