@@ -37,6 +37,8 @@
       placed: '已下单', accepted: '已接单', rejected: '已拒绝', contracted: '已签约',
       completed: '已完成', cancelled: '已取消',
     },
+    needStatus: { open: '征集中', closed: '已关闭' },
+    enterpriseSize: { micro: '微型企业', small: '小型企业', medium: '中型企业', large: '大型企业' },
     eventStatus: { draft: '草稿', published: '已发布', cancelled: '已取消', completed: '已结束' },
     registrationStatus: { registered: '已报名', waitlisted: '候补', cancelled: '已取消' },
     jobStatus: { dead: '已失败', pending: '待执行', running: '执行中', done: '已完成' },
@@ -44,6 +46,8 @@
     notificationKind: {
       event_announcement: '活动发布', registration_confirmed: '报名确认', waitlisted: '候补通知',
       promoted: '候补递补', event_changed: '活动变更', event_cancelled: '活动取消', event_reminder: '活动提醒',
+      order_placed: '新订单', order_cancelled: '订单取消', order_accepted: '订单已接单', order_rejected: '订单被拒绝',
+      order_contracted: '合同已录入', order_completed: '订单已完成',
     },
     vetting: { approve: '认证通过', suspend: '暂停', reinstate: '恢复', remove: '移除' },
   };
@@ -565,7 +569,7 @@
   // ---------------------------------------------------------------------------
 
   // Ask for optional/required text; resolves to the trimmed text, or null on cancel.
-  function promptDialog({ title, message, inputLabel, required, placeholder, confirmText = '确定', danger }) {
+  function promptDialog({ title, message, inputLabel, required, placeholder, confirmText = '确定', danger, maxlength = 2000 }) {
     if (typeof HTMLDialogElement !== 'function') {
       const v = window.prompt(`${title}\n${message || ''}\n${inputLabel || ''}`, '');
       if (v === null) return Promise.resolve(null);
@@ -576,7 +580,7 @@
       const titleId = uid('dlg');
       let result = null;
       const area = inputLabel ? field({
-        label: inputLabel, name: 'text', type: 'textarea', required, attrs: { rows: 4, placeholder, maxlength: 2000 },
+        label: inputLabel, name: 'text', type: 'textarea', required, attrs: { rows: 4, placeholder, maxlength },
       }) : null;
       const dlg = h('dialog', { class: 'modal', 'aria-labelledby': titleId });
       const form = h('form', { method: 'dialog', novalidate: true },
@@ -616,7 +620,9 @@
       toast(successMessage, 'success');
       render({ focus: false });
     } catch (e) {
-      toast(e.message || '操作失败。', 'error');
+      // A button has no field to mark, so the fields a 422 names are listed in the message.
+      const fields = Object.values(e.problem?.errors || {}).map((m) => (Array.isArray(m) ? m.join('；') : String(m)));
+      toast([e.message || '操作失败。', ...fields].join(' '), 'error');
       if (button && button.isConnected) button.disabled = false;
     }
   }
@@ -787,6 +793,10 @@
     if ((r === 'reviewer' || r === 'organiser') && b.status === 'submitted') {
       out.push(...reviewButtons(`/bundles/${id}/review`, b.name));
     }
+    if (b.status === 'listed' || !b.status) {
+      const order = orderButton('bundle', b, { small: true });
+      if (order) out.push(order);
+    }
     return out;
   }
 
@@ -856,6 +866,12 @@
       ai_powered: p.get('ai_powered'), sort: p.get('sort'), page, per_page: 12,
     };
     const data = await get('/products', query);
+    // With a keyword the listing also counts the matches per filter value (`facets`).
+    const facets = data?.facets && typeof data.facets === 'object' ? data.facets : null;
+    const faceted = (dim, map, keys) => options(map, keys).map(([v, t]) => {
+      const n = facets?.[dim] ? (facets[dim][v] ?? 0) : null;
+      return [v, n === null ? t : `${t}（${fmtNum(n)}）`];
+    });
 
     const form = h('form', { class: 'panel filter-panel', role: 'search', 'aria-label': '产品筛选' },
       h('div', { class: 'search-row' },
@@ -863,9 +879,9 @@
         h('input', { id: 'q-input', type: 'search', name: 'q', value: p.get('q') || '', placeholder: '搜索产品、功能或关键词，如 MES、质量追溯、仓储管理' }),
         h('button', { type: 'submit', class: 'btn btn-primary' }, '搜索')),
       h('div', { class: 'filter-grid' },
-        field({ label: '细分行业', name: 'industry', type: 'select', placeholder: '全部行业', options: options(L.industry, PRODUCT_INDUSTRIES), value: p.get('industry') || '' }),
-        field({ label: '业务环节', name: 'stage', type: 'select', placeholder: '全部环节', options: options(L.stage), value: p.get('stage') || '' }),
-        field({ label: '交付方式', name: 'delivery', type: 'select', placeholder: '全部方式', options: options(L.delivery), value: p.get('delivery') || '' }),
+        field({ label: '细分行业', name: 'industry', type: 'select', placeholder: '全部行业', options: faceted('industry', L.industry, PRODUCT_INDUSTRIES), value: p.get('industry') || '' }),
+        field({ label: '业务环节', name: 'stage', type: 'select', placeholder: '全部环节', options: faceted('stage', L.stage), value: p.get('stage') || '' }),
+        field({ label: '交付方式', name: 'delivery', type: 'select', placeholder: '全部方式', options: faceted('delivery', L.delivery), value: p.get('delivery') || '' }),
         field({ label: '试点价上限（万元）', name: 'max_price_wan', type: 'text', value: fenToWanInput(p.get('max_price_fen')), attrs: { inputmode: 'decimal', placeholder: '不限', autocomplete: 'off' } }),
         field({ label: '部署周期上限（天）', name: 'max_deploy_days', type: 'number', value: p.get('max_deploy_days') || '', attrs: { min: 1, step: 1, placeholder: '不限' } }),
         field({
@@ -904,6 +920,7 @@
       pageHead('数字化产品目录', { lead: '经主管部门审核上架、面向中小企业的“小快轻准”数字化产品与服务。试点企业按试点价采购。' }),
       tabs(CATALOG_TABS, '/products'),
       form,
+      facets ? facetBar(facets, p) : null,
       h('div', { class: 'result-bar' },
         h('div', null, '共找到 ', h('strong', null, fmtNum(data?.total ?? 0)), ' 款产品'),
         h('div', { class: 'xkqz-hint small' }, '小快轻准：', xkqzBadges({ small: true, fast: true, light: true, precise: true }), ' 蓝色为满足')),
@@ -913,11 +930,32 @@
       pager(data, '/products', p, '款'));
   }
 
+  // Counts per filter value for a keyword search, each a link that applies (or clears) it.
+  function facetBar(facets, params) {
+    const dims = [['industry', '细分行业', L.industry], ['stage', '业务环节', L.stage], ['delivery', '交付方式', L.delivery]];
+    const rows = dims.map(([dim, name, map]) => {
+      const counts = Object.entries(facets[dim] || {}).filter(([, n]) => Number(n) > 0).sort((a, b) => b[1] - a[1]);
+      if (!counts.length) return null;
+      return h('div', null, h('span', { class: 'facet-name' }, name),
+        counts.map(([code, n]) => {
+          const on = params.get(dim) === code;
+          const next = Object.fromEntries(params.entries());
+          next[dim] = on ? null : code;
+          next.page = null;
+          return h('a', { class: 'chip', href: buildHash('/products', next), 'aria-current': on ? 'true' : null, title: on ? '再次点击取消此筛选' : null },
+            label(map, code), h('span', { class: 'count' }, fmtNum(n)));
+        }));
+    }).filter(Boolean);
+    return rows.length ? h('nav', { class: 'facet-bar', 'aria-label': '按结果分布筛选' }, rows) : null;
+  }
+
   async function pageProductDetail(ctx) {
     const id = ctx.args.id;
     const p = await get(`/products/${encodeURIComponent(id)}`);
     productCache.set(p.id, Promise.resolve(p));
     const actions = productActions(p) || [];
+    const orderBtn = orderButton('product', p);
+    if (orderBtn) actions.unshift(orderBtn);
     const notListed = p.status && p.status !== 'listed';
     const concerned = isOwner(p) || role() === 'organiser' || role() === 'reviewer';
 
@@ -947,7 +985,7 @@
           ['部署周期', `${fmtNum(p.deploy_days)} 天`],
         ], 'kv kv-compact'),
         actions.length ? h('div', { class: 'btn-row', style: 'margin-top:16px' }, actions) : null,
-        p.supplier_id ? h('p', { class: 'small muted', style: 'margin:14px 0 0' }, '采购咨询请',
+        p.supplier_id ? h('p', { class: 'small muted', style: 'margin:14px 0 0' }, orderBtn ? '下单后由服务商确认接单；采购咨询请' : '采购咨询请',
           linkTo(`/suppliers/${encodeURIComponent(p.supplier_id)}`, '联系服务商'), '。') : null),
       h('div', { class: 'panel' },
         h('h2', { class: 'panel-title' }, '小快轻准评估'),
@@ -2407,7 +2445,8 @@
     const i = link.indexOf('#/');
     if (i >= 0) {
       const hash = link.slice(i);
-      return h('a', { href: hash }, hash.startsWith('#/events/') ? '查看活动详情 ›' : '查看详情 ›');
+      const text = hash.startsWith('#/events/') ? '查看活动详情 ›' : hash.startsWith('#/orders/') ? '查看订单详情 ›' : '查看详情 ›';
+      return h('a', { href: hash }, text);
     }
     if (httpUrl(link)) return h('a', { href: link.trim(), target: '_blank', rel: 'noopener noreferrer' }, link);
     return null;
@@ -2432,7 +2471,7 @@
     const items = data?.items || [];
     return frag(
       pageHead('消息通知', {
-        lead: '平台发送到您登录邮箱的通知（活动发布、报名确认、候补递补、活动变更与取消、活动提醒）在此留存一份，最新的在前。',
+        lead: '平台发送到您登录邮箱的通知（活动发布、报名确认、候补递补、活动变更与取消、活动提醒，以及订单的下单、接单、拒绝、签约、完成与取消）在此留存一份，最新的在前。',
         actions: [h('button', { type: 'button', class: 'btn', onClick: () => render({ focus: false }) }, '刷新')],
       }),
       tabs(ME_TABS, '/me/notifications'),
@@ -2489,6 +2528,674 @@
       pageHead('通知设置', { lead: '选择是否接收新活动的发布通知，或屏蔽不关心的细分行业。' }),
       tabs(ME_TABS, '/me/preferences'),
       form);
+  }
+
+  // ---------------------------------------------------------------------------
+  // Orders (订单): enterprises place them, the addressed supplier works them through
+  // placed → accepted → contracted → completed, organisers see all.
+  // ---------------------------------------------------------------------------
+
+  const ORDER_TONE = {
+    placed: 'amber', accepted: 'blue', rejected: 'red', contracted: 'blue', completed: 'green', cancelled: 'grey',
+  };
+  const ORDER_PATH = ['placed', 'accepted', 'contracted', 'completed'];
+  const ORDER_STEP_TEXT = { placed: '企业下单', accepted: '服务商接单', contracted: '签订合同', completed: '服务完成' };
+  const orderPath = (id) => `/orders/${encodeURIComponent(id)}`;
+  // The order number people see in mail: the id's last 8 characters, upper-case.
+  const orderNo = (id) => String(id || '').slice(-8).toUpperCase();
+
+  // 1500000 → "15,000.00 元": order amounts are shown to the fen, as on the contract and in mail.
+  function fmtYuan(fen) {
+    if (fen === null || fen === undefined || fen === '') return '—';
+    const n = Math.round(Number(fen));
+    if (!Number.isFinite(n)) return '—';
+    const a = Math.abs(n);
+    return `${n < 0 ? '-' : ''}${numFmt.format(Math.trunc(a / 100))}.${pad2(a % 100)} 元`;
+  }
+
+  // A fresh Idempotency-Key. crypto.randomUUID needs a secure context (https or localhost), so
+  // a page opened over plain http on an intranet address builds a v4 UUID by hand.
+  function newIdempotencyKey() {
+    if (window.crypto?.randomUUID) {
+      try { return crypto.randomUUID(); } catch { /* not a secure context */ }
+    }
+    const b = new Uint8Array(16);
+    crypto.getRandomValues(b);
+    b[6] = (b[6] & 0x0f) | 0x40;
+    b[8] = (b[8] & 0x3f) | 0x80;
+    const hex = [...b].map((x) => x.toString(16).padStart(2, '0')).join('');
+    return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+  }
+
+  function orderSummary(o) {
+    const items = o.items || [];
+    if (!items.length) return '—';
+    const first = `${items[0].name} × ${fmtNum(items[0].quantity)}`;
+    return items.length > 1 ? `${first} 等 ${items.length} 项` : first;
+  }
+
+  async function pageOrders(ctx) {
+    const p = ctx.params;
+    const status = Object.prototype.hasOwnProperty.call(L.orderStatus, p.get('status')) ? p.get('status') : '';
+    const data = await get('/orders', { status, sort: 'newest', page: pageParam(p), per_page: 20 });
+    const items = data?.items || [];
+    const r = role();
+    const title = { enterprise: '我的订单', supplier: '客户订单', organiser: '订单总览' }[r] || '订单';
+    const lead = {
+      enterprise: '本企业向服务商下达的采购订单。服务商接单前或接单后、签约前，可以取消订单。',
+      supplier: '企业向贵单位下达的订单。请及时接单或说明拒绝原因；接单后录入转型合同，服务完成后标记完成。',
+      organiser: '试点范围内全部订单及其进度。',
+    }[r];
+    const counterpartHead = r === 'enterprise' ? '服务商' : r === 'supplier' ? '企业' : '企业 / 服务商';
+    const counterpart = (o) => {
+      if (r === 'enterprise') return o.supplier_name || '—';
+      if (r === 'supplier') return o.enterprise_name || '—';
+      return [h('div', null, o.enterprise_name || '—'), h('div', { class: 'small muted' }, o.supplier_name || '—')];
+    };
+    const rows = items.map((o) => h('tr', null,
+      h('td', { class: 'nowrap' }, linkTo(orderPath(o.id), orderNo(o.id), 'mono')),
+      h('td', null, counterpart(o)),
+      h('td', null, orderSummary(o), o.need_id ? h('div', { class: 'small muted' }, '关联需求') : null),
+      h('td', { class: 'num nowrap' }, fmtYuan(o.total_fen)),
+      h('td', null, statusBadge(o.status, L.orderStatus, ORDER_TONE)),
+      h('td', { class: 'nowrap' }, fmtTime(o.created_at)),
+      h('td', null, linkTo(orderPath(o.id), '查看 ›', 'btn btn-sm'))));
+    const statusTabs = [['/orders', '全部'], ...Object.keys(L.orderStatus).map((k) => [`/orders?status=${k}`, L.orderStatus[k]])];
+    return frag(
+      pageHead(title, {
+        lead,
+        actions: r === 'enterprise' ? [linkTo('/products', '去产品目录选购', 'btn'), linkTo('/needs/new', '发布需求', 'btn')] : null,
+      }),
+      tabs(statusTabs, status ? `/orders?status=${status}` : '/orders'),
+      items.length ? h('div', { class: 'table-wrap' }, h('table', null,
+        h('caption', { class: 'sr-only' }, `${status ? label(L.orderStatus, status) : '全部'}订单，最新的在前`),
+        h('thead', null, h('tr', null, ['订单号', counterpartHead, '订购内容', '金额', '状态', '下单时间', ''].map((t, i) => h('th', { scope: 'col', class: i === 3 ? 'num' : null }, t || h('span', { class: 'sr-only' }, '操作'))))),
+        h('tbody', null, rows)))
+        : emptyState(status ? `暂无“${label(L.orderStatus, status)}”的订单。` : '暂无订单。',
+          r === 'enterprise' ? linkTo('/products', '浏览产品目录', 'btn btn-primary') : null),
+      pager(data, '/orders', p, '个'));
+  }
+
+  // Where the order stands on its normal path, with the times the API records.
+  function orderProgress(o) {
+    const contractAt = o.contract?.recorded_at;
+    const at = {
+      placed: o.created_at,
+      contracted: contractAt,
+      [o.status]: o.status === 'placed' ? o.created_at : o.updated_at,
+    };
+    const ended = o.status === 'rejected' || o.status === 'cancelled';
+    const reached = ended
+      ? (o.contract ? 3 : 1)
+      : ORDER_PATH.indexOf(o.status) + 1;
+    const steps = ORDER_PATH.map((s, i) => {
+      const done = i < reached;
+      const current = !ended && i === reached - 1;
+      return h('li', { class: 'step' + (done ? ' done' : '') + (current ? ' current' : ''), 'aria-current': current ? 'step' : null },
+        h('span', { class: 'step-dot', 'aria-hidden': 'true' }, done ? '✓' : String(i + 1)),
+        h('span', { class: 'step-text' }, ORDER_STEP_TEXT[s],
+          done && at[s] ? h('time', { class: 'small muted', datetime: at[s] }, fmtTime(at[s])) : null,
+          done ? null : h('span', { class: 'sr-only' }, '（未到）')));
+    });
+    if (ended) {
+      steps.splice(reached, ORDER_PATH.length - reached, h('li', { class: 'step ended current', 'aria-current': 'step' },
+        h('span', { class: 'step-dot', 'aria-hidden': 'true' }, '✕'),
+        h('span', { class: 'step-text' }, label(L.orderStatus, o.status),
+          h('time', { class: 'small muted', datetime: o.updated_at }, fmtTime(o.updated_at)))));
+    }
+    return h('ol', { class: 'steps', 'aria-label': '订单进度' }, steps);
+  }
+
+  function orderItemsTable(o) {
+    const itemLink = (i) => {
+      if (i.product_id) return linkTo(`/products/${encodeURIComponent(i.product_id)}`, i.name);
+      return [i.name, ' ', badge('组合方案包', 'blue')];
+    };
+    return h('div', { class: 'table-wrap' }, h('table', null,
+      h('caption', { class: 'sr-only' }, '订单明细'),
+      h('thead', null, h('tr', null,
+        h('th', { scope: 'col' }, '产品 / 方案包'), h('th', { scope: 'col', class: 'num' }, '单价（下单时试点价）'),
+        h('th', { scope: 'col', class: 'num' }, '数量'), h('th', { scope: 'col', class: 'num' }, '小计'))),
+      h('tbody', null, (o.items || []).map((i) => h('tr', null,
+        h('td', null, itemLink(i)),
+        h('td', { class: 'num nowrap' }, fmtYuan(i.unit_price_fen)),
+        h('td', { class: 'num' }, fmtNum(i.quantity)),
+        h('td', { class: 'num nowrap' }, fmtYuan(i.line_total_fen))))),
+      h('tfoot', null, h('tr', null, h('th', { scope: 'row', colspan: 3 }, '订单合计'), h('td', { class: 'num nowrap' }, fmtYuan(o.total_fen))))));
+  }
+
+  function contractView(c) {
+    return h('section', { class: 'panel' },
+      h('h2', { class: 'panel-title' }, '转型合同'),
+      kv([
+        ['双方责任', h('div', { class: 'pre-wrap' }, c.responsibilities)],
+        ['转型措施', h('div', { class: 'pre-wrap' }, c.measures)],
+        ['预期目标', h('div', { class: 'pre-wrap' }, c.targets)],
+        ['服务期限', `${c.start_date} 至 ${c.end_date}`],
+        ['价格明细', h('table', { class: 'mini-table' },
+          h('tbody', null, (c.price_details || []).map((l) => h('tr', null, h('td', null, l.item), h('td', { class: 'num nowrap' }, fmtYuan(l.amount_fen))))),
+          h('tfoot', null, h('tr', null, h('th', { scope: 'row' }, '合同金额合计'), h('td', { class: 'num nowrap' }, fmtYuan(c.price_total_fen)))))],
+        ['录入时间', fmtTime(c.recorded_at)],
+      ]));
+  }
+
+  // The supplier records the contract of an accepted order. Price lines start from the order's
+  // lines; the supplier may add implementation, training and so on.
+  function contractForm(o) {
+    const id = encodeURIComponent(o.id);
+    const rowsBox = h('div', { class: 'price-lines' });
+    const sumEl = h('strong', null, fmtYuan(0));
+    let rowSeq = 0;
+    const renumber = () => {
+      [...rowsBox.children].forEach((row, i) => {
+        row.querySelector('[data-part=item]').dataset.field = `price_details[${i}].item`;
+        row.querySelector('[data-part=amount]').dataset.field = `price_details[${i}].amount_fen`;
+        row.querySelector('.line-no').textContent = `${i + 1}.`;
+      });
+      const sum = [...rowsBox.querySelectorAll('input[name=amount]')].reduce((a, el) => {
+        const v = parseYuan(el.value);
+        return Number.isNaN(v) ? a : a + v;
+      }, 0);
+      sumEl.textContent = fmtYuan(sum);
+    };
+    const addRow = (item = '', amount = '') => {
+      const n = ++rowSeq;
+      const itemId = uid('pl');
+      const amountId = uid('pa');
+      const row = h('div', { class: 'price-line' },
+        h('span', { class: 'line-no muted', 'aria-hidden': 'true' }),
+        h('div', { class: 'field', 'data-part': 'item' },
+          h('label', { for: itemId, class: 'sr-only' }, `费用项 ${n}`),
+          h('input', { id: itemId, type: 'text', name: 'item', value: item, placeholder: '费用项，如：实施与培训', maxlength: 100 })),
+        h('div', { class: 'field', 'data-part': 'amount' },
+          h('label', { for: amountId, class: 'sr-only' }, `金额（元）${n}`),
+          h('input', { id: amountId, type: 'text', name: 'amount', value: amount, placeholder: '金额（元）', inputmode: 'decimal', autocomplete: 'off' })),
+        h('button', {
+          type: 'button', class: 'btn btn-sm btn-link', 'aria-label': `删除费用项 ${n}`,
+          onClick: () => { if (rowsBox.children.length > 1) { row.remove(); renumber(); } },
+        }, '删除'));
+      rowsBox.appendChild(row);
+      renumber();
+    };
+    (o.items || []).forEach((i) => addRow(`${i.name} × ${i.quantity}`, fenToYuanInput(i.line_total_fen)));
+    if (!rowsBox.children.length) addRow();
+
+    const today = new Date(Date.now() + SH_OFFSET_MS).toISOString().slice(0, 10);
+    const form = h('form', { class: 'panel', novalidate: true, id: 'contract-form' },
+      h('h2', { class: 'panel-title' }, '录入转型合同'),
+      h('div', { class: 'form-alert' }),
+      h('p', { class: 'hint', style: 'margin-bottom:12px' }, '按试点工作方案，转型合同须写明双方责任、转型措施、服务期限、预期目标和价格明细。录入后订单进入“已签约”状态，企业将收到通知。'),
+      h('div', { class: 'form-grid' },
+        field({ label: '双方责任', name: 'responsibilities', type: 'textarea', required: true, wide: true, attrs: { rows: 3, maxlength: 5000 }, hint: '服务商与企业各自承担的工作，如部署、数据迁移、培训；场地、数据与对接人员' }),
+        field({ label: '转型措施', name: 'measures', type: 'textarea', required: true, wide: true, attrs: { rows: 3, maxlength: 5000 } }),
+        field({ label: '预期目标', name: 'targets', type: 'textarea', required: true, wide: true, attrs: { rows: 3, maxlength: 5000 }, hint: '可衡量的目标，如“批次追溯时间由 2 小时缩短到 5 分钟；数字化水平由二级提升到三级”' }),
+        field({ label: '开始日期', name: 'start_date', type: 'date', required: true, value: today }),
+        field({ label: '结束日期', name: 'end_date', type: 'date', required: true }),
+        h('fieldset', { class: 'field field-wide', 'data-field': 'price_details' },
+          h('legend', null, '价格明细', h('span', { class: 'req', 'aria-hidden': 'true' }, ' *')),
+          rowsBox,
+          h('div', { class: 'btn-row', style: 'justify-content:space-between' },
+            h('button', { type: 'button', class: 'btn btn-sm', onClick: () => addRow() }, '＋ 添加费用项'),
+            h('span', { class: 'small' }, '合同金额合计：', sumEl)),
+          h('p', { class: 'hint' }, '已按订单明细预填，可增加实施、培训等服务费用；合同金额不必等于订单金额。'))),
+      h('div', { class: 'form-actions' }, h('button', { type: 'submit', class: 'btn btn-primary' }, '保存合同')));
+    rowsBox.addEventListener('input', renumber);
+
+    form.addEventListener('submit', (ev) => {
+      ev.preventDefault();
+      const d = fd(form);
+      const local = {};
+      const body = {
+        responsibilities: str(d, 'responsibilities'), measures: str(d, 'measures'), targets: str(d, 'targets'),
+        start_date: str(d, 'start_date'), end_date: str(d, 'end_date'), price_details: [],
+      };
+      if (!body.responsibilities) local.responsibilities = '请填写双方责任。';
+      if (!body.measures) local.measures = '请填写转型措施。';
+      if (!body.targets) local.targets = '请填写预期目标。';
+      if (!body.start_date) local.start_date = '请选择开始日期。';
+      if (!body.end_date) local.end_date = '请选择结束日期。';
+      else if (body.start_date && body.end_date <= body.start_date) local.end_date = '结束日期须晚于开始日期。';
+      [...rowsBox.children].forEach((row, i) => {
+        const item = row.querySelector('input[name=item]').value.trim();
+        const amount = parseYuan(row.querySelector('input[name=amount]').value);
+        if (!item) local[`price_details[${i}].item`] = '请填写费用项。';
+        if (Number.isNaN(amount)) local[`price_details[${i}].amount_fen`] = '请输入金额（元），最多两位小数。';
+        body.price_details.push({ item, amount_fen: amount });
+      });
+      if (Object.keys(local).length) { showFormErrors(form, null, local); return; }
+      busy(form, async () => {
+        try {
+          await post(`/orders/${id}/contract`, body);
+          toast('合同已录入，订单已签约。');
+          render({ focus: false });
+        } catch (e) {
+          showFormErrors(form, e);
+        }
+      });
+    });
+    return form;
+  }
+
+  function orderActions(o) {
+    const id = encodeURIComponent(o.id);
+    const no = orderNo(o.id);
+    const mineAsSupplier = role() === 'supplier' && orgId() === o.supplier_id;
+    const mineAsEnterprise = role() === 'enterprise' && orgId() === o.enterprise_id;
+    const out = [];
+    if (mineAsSupplier && o.status === 'placed') {
+      out.push(h('button', {
+        type: 'button', class: 'btn btn-primary',
+        onClick: async (ev) => {
+          const btn = ev.currentTarget;
+          if (await confirmDialog('接单', `确认接受订单 ${no}？接单后请与企业沟通并录入转型合同。`, '接单')) {
+            act(btn, () => post(`/orders/${id}/accept`), '已接单，企业将收到通知。');
+          }
+        },
+      }, '接单'));
+      out.push(h('button', {
+        type: 'button', class: 'btn btn-danger',
+        onClick: async (ev) => {
+          const btn = ev.currentTarget;
+          const reason = await promptDialog({
+            title: `拒绝订单 ${no}`, message: '请说明无法承接的原因，企业将收到通知。',
+            inputLabel: '拒绝原因', required: true, confirmText: '拒绝订单', danger: true, maxlength: 1000,
+          });
+          if (reason !== null) act(btn, () => post(`/orders/${id}/reject`, { reason }), '已拒绝订单。');
+        },
+      }, '拒绝'));
+    }
+    if (mineAsSupplier && o.status === 'accepted') {
+      out.push(h('a', { class: 'btn btn-primary', href: '#contract-form', onClick: (ev) => {
+        ev.preventDefault();
+        const f = document.getElementById('contract-form');
+        if (f) { f.scrollIntoView({ behavior: 'smooth', block: 'start' }); f.querySelector('textarea')?.focus({ preventScroll: true }); }
+      } }, '录入合同'));
+    }
+    if (mineAsSupplier && o.status === 'contracted') {
+      out.push(h('button', {
+        type: 'button', class: 'btn btn-primary',
+        onClick: async (ev) => {
+          const btn = ev.currentTarget;
+          if (await confirmDialog('标记完成', `确认订单 ${no} 的服务已按合同完成？企业将收到通知。`, '标记完成')) {
+            act(btn, () => post(`/orders/${id}/complete`), '订单已完成。');
+          }
+        },
+      }, '标记完成'));
+    }
+    if (mineAsEnterprise && (o.status === 'placed' || o.status === 'accepted')) {
+      out.push(h('button', {
+        type: 'button', class: 'btn btn-danger',
+        onClick: async (ev) => {
+          const btn = ev.currentTarget;
+          const msg = o.status === 'accepted' ? '服务商已接单，取消前建议先与服务商沟通。' : '取消后服务商将收到通知。';
+          if (await confirmDialog(`取消订单 ${no}`, `确认取消该订单？${msg}`, '取消订单', true)) {
+            act(btn, () => post(`/orders/${id}/cancel`), '订单已取消。');
+          }
+        },
+      }, '取消订单'));
+    }
+    return out;
+  }
+
+  async function pageOrderDetail(ctx) {
+    const o = await get(orderPath(ctx.args.id));
+    const r = role();
+    const actions = orderActions(o);
+    const needLink = o.need_id && (r === 'enterprise' || r === 'organiser')
+      ? linkTo(`/needs/${encodeURIComponent(o.need_id)}`, '查看关联需求') : (o.need_id ? '已关联企业需求' : null);
+    const info = kv([
+      ['订单号', h('span', { class: 'mono' }, orderNo(o.id))],
+      ['状态', statusBadge(o.status, L.orderStatus, ORDER_TONE)],
+      ['企业', r === 'organiser' ? linkTo(`/enterprises/${encodeURIComponent(o.enterprise_id)}`, o.enterprise_name || '—') : (o.enterprise_name || '—')],
+      ['服务商', linkTo(`/suppliers/${encodeURIComponent(o.supplier_id)}`, o.supplier_name || '—')],
+      ['订单金额', h('strong', null, fmtYuan(o.total_fen))],
+      ['下单时间', fmtTime(o.created_at)],
+      ['最近更新', fmtTime(o.updated_at)],
+      needLink ? ['关联需求', needLink] : null,
+    ], 'kv kv-compact');
+    const note = o.status === 'placed' && r === 'supplier'
+      ? alertBox('info', '待处理', '企业已下单，请确认能否承接：接单，或填写原因后拒绝。') : null;
+    return frag(
+      pageHead(`订单 ${orderNo(o.id)}`, {
+        crumbs: [[{ enterprise: '我的订单', supplier: '客户订单' }[r] || '订单', '/orders'], [orderNo(o.id)]],
+        lead: orderSummary(o),
+      }),
+      note,
+      o.status === 'rejected' ? alertBox('error', '服务商已拒绝该订单', o.reject_reason ? `原因：${o.reject_reason}` : null) : null,
+      o.status === 'cancelled' ? alertBox('warn', '企业已取消该订单', null) : null,
+      h('section', { class: 'panel' }, h('h2', { class: 'panel-title' }, '订单进度'), orderProgress(o)),
+      h('div', { class: 'detail-layout' },
+        h('div', null,
+          h('section', { class: 'section', style: 'margin-top:0' }, h('h2', null, '订单明细'), orderItemsTable(o)),
+          o.note ? h('section', { class: 'panel', style: 'margin-top:16px' }, h('h2', { class: 'panel-title' }, '企业留言'), h('p', { class: 'pre-wrap' }, o.note)) : null,
+          o.contract ? h('div', { style: 'margin-top:16px' }, contractView(o.contract)) : null,
+          o.status === 'accepted' && r === 'supplier' && orgId() === o.supplier_id
+            ? h('div', { style: 'margin-top:16px' }, contractForm(o)) : null),
+        h('aside', { class: 'detail-side' },
+          h('div', { class: 'panel' }, h('h2', { class: 'panel-title' }, '订单信息'), info,
+            actions.length ? h('div', { class: 'btn-row', style: 'margin-top:16px' }, actions) : null))));
+  }
+
+  // The enterprise's open needs, for linking an order; null when needs cannot be read.
+  async function openNeeds() {
+    try {
+      const items = await getAll('/needs', {}, 2);
+      return items.filter((n) => n.status === 'open');
+    } catch {
+      return null;
+    }
+  }
+
+  // Place an order for one listed product or bundle: #/orders/new?product_id=…|bundle_id=…[&need_id=…]
+  async function pageOrderNew(ctx) {
+    const p = ctx.params;
+    const productId = p.get('product_id');
+    const bundleId = productId ? null : p.get('bundle_id');
+    if (!productId && !bundleId) {
+      return frag(pageHead('下单'), alertBox('warn', null, '请先在产品目录中选择要订购的产品或组合方案包。'), linkTo('/products', '前往产品目录', 'btn'));
+    }
+    const kind = productId ? 'product' : 'bundle';
+    const [thing, needs] = await Promise.all([
+      get(productId ? `/products/${encodeURIComponent(productId)}` : `/bundles/${encodeURIComponent(bundleId)}`),
+      openNeeds(),
+    ]);
+    const unit = kind === 'product' ? (thing.pilot_price_fen ?? thing.price_fen) : thing.price_fen;
+    const presetNeed = p.get('need_id') || '';
+    const needOptions = (needs || []).map((n) => [n.id, `${n.title}（预算 ${fmtMoney(n.budget_fen)}）`]);
+    if (presetNeed && !needOptions.some(([v]) => v === presetNeed)) needOptions.unshift([presetNeed, '所选需求']);
+    const totalEl = h('strong', { class: 'order-total' }, fmtYuan(unit));
+    const itemKey = `items[0].${kind}_id`;
+    const itemBox = h('div', { class: 'field field-wide', 'data-field': 'items' },
+      h('div', { 'data-field': itemKey, class: 'field' },
+        h('div', { class: 'order-item' },
+          h('div', null,
+            h('div', { class: 'title-row' },
+              kind === 'bundle' ? badge('组合方案包', 'blue') : badge(label(L.delivery, thing.delivery), 'blue'),
+              h('strong', null, kind === 'product' ? linkTo(`/products/${encodeURIComponent(thing.id)}`, thing.name) : thing.name)),
+            h('div', { class: 'small muted' }, '服务商：', thing.supplier_name || '—')),
+          h('div', { class: 'num' },
+            h('div', { class: 'small muted' }, kind === 'product' ? '试点价（单价）' : '方案包价（单价）'),
+            h('strong', null, fmtYuan(unit)),
+            kind === 'product' && thing.price_unit ? h('div', { class: 'small muted' }, '计价：', priceUnitText(thing.price_unit)) : null))));
+
+    const form = h('form', { class: 'panel', novalidate: true },
+      h('div', { class: 'form-alert' }),
+      h('div', { class: 'form-grid' },
+        itemBox,
+        field({ label: '数量', name: 'quantity', key: 'items[0].quantity', type: 'number', required: true, value: '1', attrs: { min: 1, max: 1000, step: 1, inputmode: 'numeric' }, hint: '1–1000；按年计价的产品，数量即订购的套数或年数，以合同为准' }),
+        needs === null ? null : field({
+          label: '关联需求（可选）', name: 'need_id', type: 'select', placeholder: needOptions.length ? '不关联' : '暂无开放的需求', options: needOptions, value: presetNeed,
+          hint: '订单回应本企业发布的哪条需求，便于主管部门统计供需对接成效',
+        }),
+        field({ label: '给服务商的留言（可选）', name: 'note', type: 'textarea', wide: true, attrs: { rows: 3, maxlength: 1000, placeholder: '如：希望 12 月上旬上门调研；联系人：生产部王工 138…' } })),
+      h('div', { class: 'order-sum' }, '订单合计：', totalEl,
+        h('span', { class: 'small muted' }, '（单价为当前试点价，下单后锁定）')),
+      h('div', { class: 'form-actions' },
+        h('button', { type: 'submit', class: 'btn btn-primary' }, '提交订单'),
+        h('a', { class: 'btn btn-link', href: kind === 'product' ? `#/products/${encodeURIComponent(thing.id)}` : '#/bundles' }, '返回')));
+
+    const qtyInput = form.querySelector('input[name=quantity]');
+    qtyInput.addEventListener('input', () => {
+      const q = Number(qtyInput.value);
+      totalEl.textContent = Number.isInteger(q) && q >= 1 ? fmtYuan(unit * q) : '—';
+    });
+
+    // One key per submit attempt: a retry of the same order (after a timeout, a lost connection
+    // or a server error) reuses it, so the server places the order at most once; any change to
+    // the form makes it a new attempt with a new key.
+    let attempt = null;
+    form.addEventListener('submit', (ev) => {
+      ev.preventDefault();
+      const d = fd(form);
+      const quantity = Number(str(d, 'quantity'));
+      const local = {};
+      if (!Number.isInteger(quantity) || quantity < 1 || quantity > 1000) local['items[0].quantity'] = '请输入 1–1000 的整数。';
+      if (Object.keys(local).length) { showFormErrors(form, null, local); return; }
+      const body = { items: [{ [`${kind}_id`]: thing.id, quantity }] };
+      const note = str(d, 'note');
+      const needId = str(d, 'need_id');
+      if (note) body.note = note;
+      if (needId) body.need_id = needId;
+      const json = JSON.stringify(body);
+      if (!attempt || attempt.body !== json) attempt = { key: newIdempotencyKey(), body: json };
+      const { key } = attempt;
+      busy(form, async () => {
+        try {
+          const o = await api('POST', '/orders', { body, headers: { 'Idempotency-Key': key } });
+          attempt = null;
+          toast(`订单 ${orderNo(o.id)} 已提交，服务商将收到通知。`);
+          go(orderPath(o.id));
+        } catch (e) {
+          if (e.problem?.code === 'idempotency_key_reused') attempt = null;
+          showFormErrors(form, e);
+          const retryable = e.status === 0 || e.status >= 500 || e.status === 409 || e.status === 429;
+          if (retryable) {
+            form.querySelector('.form-alert .alert')?.appendChild(
+              h('p', null, '订单可能尚未提交成功。请直接再次点击“提交订单”：同一次提交重试不会重复下单。'));
+          }
+        }
+      });
+    });
+
+    return frag(
+      pageHead('提交订单', {
+        crumbs: [['产品目录', kind === 'product' ? '/products' : '/bundles'], [thing.name, kind === 'product' ? `/products/${encodeURIComponent(thing.id)}` : null], ['下单']],
+        lead: '订单提交后由服务商确认接单，双方沟通后录入转型合同。',
+      }),
+      h('div', { class: 'narrow' }, form));
+  }
+
+  // A "place an order" button for enterprise members (and a log-in link for visitors).
+  function orderButton(kind, thing, { needId, small } = {}) {
+    if (thing.status && thing.status !== 'listed') return null;
+    const params = { [`${kind}_id`]: thing.id, need_id: needId || null };
+    const cls = small ? 'btn btn-sm btn-primary' : 'btn btn-primary';
+    if (role() === 'enterprise') return h('a', { class: cls, href: buildHash('/orders/new', params) }, '立即下单');
+    if (!state.me) return h('a', { class: small ? 'btn btn-sm' : 'btn', href: buildHash('/login', { next: buildHash('/orders/new', params).slice(1) }) }, '登录后下单');
+    return null;
+  }
+
+  // ---------------------------------------------------------------------------
+  // Needs (需求) and matching; a supplier's leads (商机)
+  // ---------------------------------------------------------------------------
+
+  const NEED_TONE = { open: 'green', closed: 'grey' };
+  const needPath = (id) => `/needs/${encodeURIComponent(id)}`;
+
+  // Scores may come as 0–1 or 0–100; shown as a percentage either way.
+  function fmtScore(s) {
+    const n = Number(s);
+    if (!Number.isFinite(n)) return '—';
+    return `${Math.round(n <= 1 ? n * 100 : n)}%`;
+  }
+  function scoreBadge(s) {
+    return h('span', { class: 'score', title: '匹配度' }, h('span', { class: 'sr-only' }, '匹配度 '), fmtScore(s));
+  }
+  function reasonChips(reasons) {
+    if (!reasons || !reasons.length) return null;
+    return h('ul', { class: 'chips reasons', 'aria-label': '匹配理由' }, reasons.map((t) => h('li', { class: 'chip chip-reason' }, t)));
+  }
+  function sizeText(s) {
+    return label(L.enterpriseSize, s);
+  }
+
+  async function pageNeeds(ctx) {
+    const p = ctx.params;
+    const data = await get('/needs', { page: pageParam(p), per_page: 20 });
+    const items = data?.items || [];
+    const organiser = role() === 'organiser';
+    const rows = items.map((n) => h('tr', null,
+      h('td', null, linkTo(needPath(n.id), n.title || '（无标题）'),
+        n.description ? h('div', { class: 'small muted clamp', style: '-webkit-line-clamp:2' }, n.description) : null),
+      h('td', null, chips(n.stages, L.stage) || '—'),
+      h('td', { class: 'num nowrap' }, fmtMoney(n.budget_fen)),
+      h('td', { class: 'num nowrap' }, n.max_deploy_days ? `${fmtNum(n.max_deploy_days)} 天内` : '不限'),
+      h('td', null, statusBadge(n.status, L.needStatus, NEED_TONE)),
+      h('td', { class: 'nowrap' }, fmtTime(n.created_at)),
+      h('td', null, linkTo(needPath(n.id), n.status === 'open' && !organiser ? '查看匹配 ›' : '查看 ›', 'btn btn-sm'))));
+    return frag(
+      pageHead(organiser ? '企业需求' : '我的需求', {
+        lead: organiser ? '试点企业发布的数字化转型需求。' : '发布本企业的数字化转型需求，平台按业务环节、预算和部署周期为您匹配产品和组合方案包。',
+        actions: organiser ? null : [linkTo('/needs/new', '＋ 发布需求', 'btn btn-primary')],
+      }),
+      items.length ? h('div', { class: 'table-wrap' }, h('table', null,
+        h('caption', { class: 'sr-only' }, '需求列表'),
+        h('thead', null, h('tr', null, ['需求', '业务环节', '预算', '部署周期', '状态', '发布时间', ''].map((t, i) => h('th', { scope: 'col', class: i === 2 || i === 3 ? 'num' : null }, t || h('span', { class: 'sr-only' }, '操作'))))),
+        h('tbody', null, rows)))
+        : emptyState(organiser ? '暂无企业发布需求。' : '还没有发布需求。', organiser ? null : linkTo('/needs/new', '发布需求', 'btn btn-primary')),
+      pager(data, '/needs', p, '条'));
+  }
+
+  async function pageNeedForm() {
+    requireOrg();
+    const form = h('form', { class: 'panel', novalidate: true },
+      h('div', { class: 'form-alert' }),
+      h('div', { class: 'form-grid' },
+        field({ label: '需求标题', name: 'title', required: true, wide: true, attrs: { maxlength: 100, placeholder: '如：注塑车间设备联网与能耗监测' } }),
+        field({ label: '需求描述', name: 'description', type: 'textarea', required: true, wide: true, attrs: { rows: 6, maxlength: 5000 }, hint: '现状、痛点、希望达到的效果；写得越具体，匹配越准确' }),
+        checkGroup({ legend: '涉及的业务环节', name: 'stages', required: true, options: options(L.stage), hint: '可多选' }),
+        field({ label: '预算（万元）', name: 'budget_wan', key: 'budget_fen', required: true, attrs: { inputmode: 'decimal', autocomplete: 'off', placeholder: '如 5 或 12.5' }, hint: '按试点价估算的首年投入' }),
+        field({ label: '最长部署周期（天，可选）', name: 'max_deploy_days', type: 'number', attrs: { min: 1, step: 1, placeholder: '不限' } })),
+      h('div', { class: 'form-actions' },
+        h('button', { type: 'submit', class: 'btn btn-primary' }, '发布需求'),
+        linkTo('/needs', '取消', 'btn btn-link')));
+    form.addEventListener('submit', (ev) => {
+      ev.preventDefault();
+      const d = fd(form);
+      const body = {
+        title: str(d, 'title'), description: str(d, 'description'), stages: d.getAll('stages').map(String),
+        budget_fen: parseWan(str(d, 'budget_wan')),
+      };
+      const days = str(d, 'max_deploy_days');
+      if (days) body.max_deploy_days = Number(days);
+      const local = {};
+      if (!body.title) local.title = '请填写需求标题。';
+      if (!body.description) local.description = '请填写需求描述。';
+      if (!body.stages.length) local.stages = '请至少选择一个业务环节。';
+      if (!str(d, 'budget_wan')) local.budget_fen = '请填写预算（万元）。';
+      else if (Number.isNaN(body.budget_fen)) local.budget_fen = '请输入数字，例如 5 或 12.5。';
+      if (days && !(Number.isInteger(body.max_deploy_days) && body.max_deploy_days >= 1)) local.max_deploy_days = '请输入不小于 1 的整数天数。';
+      if (Object.keys(local).length) { showFormErrors(form, null, local); return; }
+      busy(form, async () => {
+        try {
+          const n = await api('POST', '/needs', { body });
+          toast('需求已发布，正在为您匹配产品。');
+          go(needPath(n.id));
+        } catch (e) {
+          showFormErrors(form, e);
+        }
+      });
+    });
+    return frag(
+      pageHead('发布需求', { crumbs: [['我的需求', '/needs'], ['发布需求']], lead: '发布后平台即为您推荐匹配的产品和组合方案包，并以匿名方式推送给相关服务商。' }),
+      form);
+  }
+
+  function matchCard(m, need) {
+    const canOrder = role() === 'enterprise' && need.status === 'open';
+    const isBundle = m.kind === 'bundle';
+    const x = (isBundle ? m.bundle : m.product) || {};
+    const title = isBundle ? x.name : linkTo(`/products/${encodeURIComponent(x.id)}`, x.name);
+    return h('li', null, h('article', { class: 'card match-card' },
+      h('div', { class: 'card-top' },
+        h('div', { class: 'chips' },
+          isBundle ? badge('组合方案包', 'blue') : badge(label(L.delivery, x.delivery), 'blue'),
+          !isBundle && x.ai_powered ? h('span', { class: 'badge badge-ai' }, 'AI 赋能') : null,
+          isBundle ? null : xkqzBadges(x.xkqz)),
+        scoreBadge(m.score)),
+      h('h3', null, title),
+      h('p', { class: 'card-sub' }, x.supplier_id ? linkTo(`/suppliers/${encodeURIComponent(x.supplier_id)}`, x.supplier_name || '查看服务商') : (x.supplier_name || '')),
+      x.summary || x.description ? h('p', { class: 'clamp' }, x.summary || x.description) : null,
+      reasonChips(m.reasons),
+      h('div', { class: 'card-foot' },
+        isBundle
+          ? h('div', { class: 'price' }, h('span', { class: 'pilot' }, '方案包价', h('strong', null, fmtMoney(x.price_fen))))
+          : h('div', { class: 'price' }, h('span', { class: 'pilot' }, '试点价', h('strong', null, fmtMoney(x.pilot_price_fen ?? x.price_fen))),
+            h('span', { class: 'unit' }, `${priceUnitText(x.price_unit)} · 部署 ${fmtNum(x.deploy_days)} 天`)),
+        canOrder ? orderButton(m.kind, x, { needId: need.id, small: true }) : null)));
+  }
+
+  async function pageNeedDetail(ctx) {
+    const id = ctx.args.id;
+    const n = await get(needPath(id));
+    let matches = null;
+    let matchError = null;
+    try {
+      matches = await get(`${needPath(id)}/matches`, { limit: 10 });
+    } catch (e) {
+      matchError = e;
+    }
+    const mine = role() === 'enterprise' && orgId() === n.enterprise_id;
+    const actions = [];
+    if (mine && n.status === 'open') {
+      actions.push(h('button', {
+        type: 'button', class: 'btn btn-danger',
+        onClick: async (ev) => {
+          const btn = ev.currentTarget;
+          if (await confirmDialog('关闭需求', `确认关闭需求“${n.title}”？关闭后不再向服务商推送。`, '关闭需求', true)) {
+            act(btn, () => post(`${needPath(id)}/close`), '需求已关闭。');
+          }
+        },
+      }, '关闭需求'));
+    }
+    const items = matches?.items || [];
+    return frag(
+      pageHead(n.title || '需求', {
+        crumbs: [[role() === 'organiser' ? '企业需求' : '我的需求', '/needs'], [n.title || '需求']],
+        actions: actions.length ? actions : null,
+      }),
+      h('section', { class: 'panel' },
+        h('div', { class: 'title-row', style: 'margin-bottom:12px' }, statusBadge(n.status, L.needStatus, NEED_TONE)),
+        h('p', { class: 'pre-wrap' }, n.description || '—'),
+        kv([
+          ['业务环节', chips(n.stages, L.stage) || '—'],
+          ['预算', fmtMoney(n.budget_fen)],
+          ['部署周期', n.max_deploy_days ? `${fmtNum(n.max_deploy_days)} 天以内` : '不限'],
+          ['发布时间', fmtTime(n.created_at)],
+          role() === 'organiser' && n.enterprise_id ? ['企业', linkTo(`/enterprises/${encodeURIComponent(n.enterprise_id)}`, '查看企业档案')] : null,
+        ])),
+      h('section', { class: 'section' },
+        h('h2', null, '为您匹配的产品与方案包'),
+        h('p', { class: 'muted small' }, '按匹配度从高到低；标签说明推荐理由。', mine && n.status === 'open' ? '下单时会自动关联本需求。' : ''),
+        matchError ? alertBox('warn', '暂时无法获取匹配结果', matchError.message)
+          : items.length ? h('ol', { class: 'grid match-list' }, items.map((m) => matchCard(m, n)))
+            : emptyState('暂未找到匹配的产品。可调整需求描述或预算后重新发布，或直接浏览产品目录。', linkTo('/products', '浏览产品目录', 'btn'))));
+  }
+
+  async function pageLeads() {
+    const oid = requireOrg();
+    const data = await get(`/suppliers/${oid}/leads`, { limit: 20 });
+    const items = data?.items || [];
+    const leadCard = (l) => {
+      const n = l.need || {};
+      const e = l.enterprise || {};
+      return h('li', null, h('article', { class: 'card lead-card' },
+        h('div', { class: 'card-top' },
+          h('div', { class: 'chips' },
+            h('span', { class: 'chip chip-industry' }, label(L.industry, e.industry)),
+            e.district ? h('span', { class: 'chip' }, e.district) : null,
+            e.size ? h('span', { class: 'chip' }, sizeText(e.size)) : null),
+          scoreBadge(l.score)),
+        h('h3', null, n.title || '（无标题）'),
+        h('p', { class: 'card-sub' }, '发布于 ', fmtTime(n.created_at), ' · 企业信息已匿名'),
+        h('p', { class: 'clamp pre-wrap' }, n.description || ''),
+        chips(n.stages, L.stage),
+        h('dl', { class: 'facts' },
+          h('div', null, h('dt', null, '预算：'), h('dd', null, fmtMoney(n.budget_fen))),
+          h('div', null, h('dt', null, '部署周期：'), h('dd', null, n.max_deploy_days ? `${fmtNum(n.max_deploy_days)} 天以内` : '不限'))),
+        (l.products || []).length ? h('div', { class: 'lead-products' },
+          h('h4', null, '贵单位匹配的产品'),
+          h('ul', { class: 'list-plain' }, l.products.map((pr) => h('li', null,
+            h('div', { class: 'title-row' }, linkTo(`/products/${encodeURIComponent(pr.id)}`, pr.name), scoreBadge(pr.score)),
+            reasonChips(pr.reasons))))) : null));
+    };
+    return frag(
+      pageHead('商机线索', {
+        lead: '与贵单位在架产品相匹配的企业需求，按匹配度排序。为保护企业信息，仅显示行业、区域和规模；企业选择下单后，您将在“客户订单”中看到。',
+      }),
+      supplierStatusNotice(),
+      items.length ? h('ol', { class: 'grid lead-list' }, items.map(leadCard))
+        : emptyState('暂无匹配的需求线索。完善产品的适用行业、业务环节和价格信息，有助于被更多需求匹配。', linkTo('/supplier/products', '查看我的产品', 'btn')));
   }
 
   // ---------------------------------------------------------------------------
@@ -2574,6 +3281,13 @@
   route('/events/new', pageEventForm, ['organiser']); // before /events/:id
   route('/events/:id/edit', pageEventForm, ['organiser']);
   route('/events/:id', pageEventDetail);
+  route('/orders', pageOrders, ['enterprise', 'supplier', 'organiser']);
+  route('/orders/new', pageOrderNew, ['enterprise']); // before /orders/:id
+  route('/orders/:id', pageOrderDetail, ['enterprise', 'supplier', 'organiser']);
+  route('/needs', pageNeeds, ['enterprise', 'organiser']);
+  route('/needs/new', pageNeedForm, ['enterprise']); // before /needs/:id
+  route('/needs/:id', pageNeedDetail, ['enterprise', 'organiser']);
+  route('/supplier/leads', pageLeads, ['supplier']);
   route('/me/notifications', pageNotifications, ALL_ROLES);
   route('/me/preferences', pagePreferences, ALL_ROLES);
   route('/enterprise/profile', () => {
@@ -2672,10 +3386,16 @@
     { sep: true },
     { path: '/supplier/products', text: '我的产品', roles: ['supplier'], match: ['/supplier/products'] },
     { path: '/supplier/bundles', text: '我的方案包', roles: ['supplier'], match: ['/supplier/bundles'] },
+    { path: '/supplier/leads', text: '商机线索', roles: ['supplier'], match: ['/supplier/leads'] },
+    { path: '/orders', text: '客户订单', roles: ['supplier'], match: ['/orders'] },
+    { path: '/needs', text: '我的需求', roles: ['enterprise'], match: ['/needs'] },
+    { path: '/orders', text: '我的订单', roles: ['enterprise'], match: ['/orders'] },
     { path: '/enterprise/profile', text: '我的企业档案', roles: ['enterprise'], match: ['/enterprise/profile', '/enterprises'] },
     { path: '/review/products', text: '审核队列', roles: ['reviewer', 'organiser'], match: ['/review'] },
     { path: '/admin/suppliers', text: '服务商审核', roles: ['organiser'], match: ['/admin/suppliers'] },
     { path: '/admin/enterprises', text: '企业档案', roles: ['organiser'], match: ['/admin/enterprises', '/enterprises'] },
+    { path: '/orders', text: '订单', roles: ['organiser'], match: ['/orders'] },
+    { path: '/needs', text: '需求', roles: ['organiser'], match: ['/needs'] },
     { path: '/admin/stats', text: '试点数据', roles: ['organiser'], match: ['/admin/stats'] },
     { path: '/admin/users', text: '账号管理', roles: ['organiser'], match: ['/admin/users'] },
     { path: '/admin/jobs', text: '任务监控', roles: ['organiser'], match: ['/admin/jobs'] },
