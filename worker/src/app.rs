@@ -115,30 +115,43 @@ pub async fn start_loops(
             redis::Client::open(url.as_str()).context("REDIS_URL: malformed")?;
             let (ctx, stop) = (ctx.clone(), stop.clone());
             handles.push(tokio::spawn(async move {
-                let con = loop {
-                    match redis_transport::connect(&url).await {
-                        Ok(c) => break c,
-                        Err(e) => {
-                            tracing::warn!(error = %e, "Redis unreachable; retrying");
-                            tokio::time::sleep(Duration::from_secs(1)).await;
-                            if *stop.borrow() {
-                                return;
-                            }
-                        }
-                    }
+                let Some(con) = connect_until_stopped(&url, &stop).await else {
+                    return;
+                };
+                let Some(reader) = connect_until_stopped(&url, &stop).await else {
+                    return;
                 };
                 let relay = tokio::spawn(redis_transport::relay(
                     ctx.clone(),
                     con.clone(),
                     stop.clone(),
                 ));
-                redis_transport::consume(ctx, con, stop).await;
+                redis_transport::consume(ctx, con, reader, stop).await;
                 let _ = relay.await;
             }));
         }
         None => handles.push(tokio::spawn(runner::run(ctx.clone(), stop.clone()))),
     }
     Ok(handles)
+}
+
+/// Connects to Redis, retrying every second; `None` when stopped first.
+async fn connect_until_stopped(
+    url: &str,
+    stop: &watch::Receiver<bool>,
+) -> Option<redis::aio::ConnectionManager> {
+    loop {
+        match redis_transport::connect(url).await {
+            Ok(c) => return Some(c),
+            Err(e) => {
+                tracing::warn!(error = %e, "Redis unreachable; retrying");
+                tokio::time::sleep(Duration::from_secs(1)).await;
+                if *stop.borrow() {
+                    return None;
+                }
+            }
+        }
+    }
 }
 
 /// Runs the worker until SIGTERM/SIGINT.
