@@ -95,6 +95,7 @@ pub fn mailer(jobs: &JobSettings, data_dir: &std::path::Path) -> anyhow::Result<
         jobs.smtp_url.as_ref().map(ExposeSecret::expose_secret),
         &jobs.mail_from,
         &data_dir.join("mail"),
+        u32::try_from(jobs.worker_concurrency).unwrap_or(u32::MAX),
     )
 }
 
