@@ -38,6 +38,7 @@ import uuid
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 PG = "postgres://postgres@127.0.0.1:5432"
+BIN = os.path.join(ROOT, "target/release")
 
 
 def free_port():
@@ -257,7 +258,7 @@ def run(n_workers, recipients, procs, sink_kind, pg_stats, log_dir, explain_ms):
                DATA_DIR=tmp, REDIS_URL="redis://127.0.0.1:6379", REDIS_STREAM=f"bench:{db}",
                SMTP_URL=f"smtp://127.0.0.1:{sink.port}", AUTH_RATE_LIMIT="0", RUST_LOG="warn",
                BOOTSTRAP_ORGANISER_EMAIL="bench@zhuhai.test", BOOTSTRAP_ORGANISER_PASSWORD="bench-password-1")
-    api = subprocess.Popen([os.path.join(ROOT, "target/release/api"), "serve"], env=env, stdout=subprocess.DEVNULL)
+    api = subprocess.Popen([os.path.join(BIN, "api"), "serve"], env=env, stdout=subprocess.DEVNULL)
     procs.append(api)
     base = f"http://127.0.0.1:{port}"
     wait_http(f"{base}/healthz")
@@ -276,7 +277,7 @@ def run(n_workers, recipients, procs, sink_kind, pg_stats, log_dir, explain_ms):
     wenv = dict(env, WORKER_BIND_ADDR="127.0.0.1:0")
     for i in range(n_workers):
         log = open(os.path.join(log_dir, f"worker-{n_workers}-{i}.log"), "w") if log_dir else subprocess.DEVNULL
-        w = subprocess.Popen([os.path.join(ROOT, "target/release/worker")], env=wenv, stdout=log)
+        w = subprocess.Popen([os.path.join(BIN, "worker")], env=wenv, stdout=log)
         procs.append(w)
         workers.append(w)
     time.sleep(2)  # workers connected and idle
@@ -336,9 +337,12 @@ def main():
     ap.add_argument("--explain-slow", type=int, metavar="MS",
                     help="log the plans of statements slower than MS to the PostgreSQL server log")
     ap.add_argument("--pg-stats", action="store_true", help="print the database's work per mail")
+    ap.add_argument("--bin-dir", help="where the api and worker binaries are (to compare builds)")
     args = ap.parse_args()
+    global BIN
+    BIN = args.bin_dir or BIN
     for b in ("api", "worker"):
-        if not os.path.exists(os.path.join(ROOT, "target/release", b)):
+        if not os.path.exists(os.path.join(BIN, b)):
             sys.exit("build first: cargo build --release -p api -p worker")
     procs = []
     results = []
