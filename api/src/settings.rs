@@ -110,10 +110,13 @@ impl Settings {
             }
             fig = fig.merge(Toml::file(path));
         }
+        // The job variables too: without them an API told to use Redis and SMTP would run the
+        // in-process runner beside the workers and write mail to files.
+        let vars = [VARIABLES, worker::settings::JOB_VARIABLES].concat();
         fig = fig
             .merge(
                 Env::raw()
-                    .only(VARIABLES)
+                    .only(&vars)
                     .map(|k| k.as_str().to_lowercase().into()),
             )
             .merge(

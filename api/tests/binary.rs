@@ -52,6 +52,9 @@ fn bad_settings_name_the_variable() {
         "JWT_SECRET",
     );
     fails_naming(&[("JWT_SECRET", "short")], "JWT_SECRET");
+    // The job system's variables are read by the API too.
+    fails_naming(&[("WORKER_CONCURRENCY", "many")], "WORKER_CONCURRENCY");
+    fails_naming(&[("SMTP_URL", "smtp://")], "SMTP_URL");
     fails_naming(
         &[("XKQZ_FAST_MAX_DEPLOY_DAYS", "soon")],
         "XKQZ_FAST_MAX_DEPLOY_DAYS",

@@ -317,13 +317,16 @@ pub async fn claim_due<C: ConnectionTrait>(
     let backend = db.get_database_backend();
     let (skip_locked, p) = match backend {
         DatabaseBackend::Postgres => (" FOR UPDATE SKIP LOCKED", ["$1", "$2", "$3", "$4", "$5"]),
-        _ => ("", ["?", "?", "?", "?", "?"]),
+        _ => ("", ["?1", "?2", "?3", "?4", "?5"]),
     };
+    // The due ids are chosen once, in a materialised CTE. As `id IN (subquery … LIMIT)` the
+    // planner may re-run the locking subquery for every row (with stale statistics after a
+    // fan-out it did): seconds per claim, and more than `limit` rows claimed.
     let sql = format!(
-        "UPDATE jobs SET status = 'running', locked_by = {w}, locked_until = {u}, updated_at = {n1} \
-         WHERE id IN (SELECT id FROM jobs WHERE ((status = 'pending' AND run_at <= {n2}) \
+        "WITH due AS MATERIALIZED (SELECT id FROM jobs WHERE ((status = 'pending' AND run_at <= {n2}) \
          OR (status = 'running' AND locked_until < {n3})){kinds} ORDER BY run_at LIMIT {limit}{skip_locked}) \
-         AND (status = 'pending' OR (status = 'running' AND locked_until < {n3})) RETURNING *",
+         UPDATE jobs SET status = 'running', locked_by = {w}, locked_until = {u}, updated_at = {n1} \
+         WHERE id IN (SELECT id FROM due) RETURNING *",
         w = p[0],
         u = p[1],
         n1 = p[2],
@@ -338,15 +341,6 @@ pub async fn claim_due<C: ConnectionTrait>(
         now.into(),
         now.into(),
     ];
-    // SQLite numbers `?` by position, so the repeated `{n3}` needs its own value there.
-    let values = match backend {
-        DatabaseBackend::Postgres => values,
-        _ => {
-            let mut v = values;
-            v.push(now.into());
-            v
-        }
-    };
     let stmt = Statement::from_sql_and_values(backend, sql, values);
     Ok(job::Model::find_by_statement(stmt).all(db).await?)
 }

@@ -8,6 +8,7 @@ mod m20261124_000002_catalogue;
 mod m20261124_000003_jobs_events;
 mod m20261124_000004_orders;
 mod m20261124_000005_needs;
+mod m20261124_000006_jobs_lease_index;
 
 pub struct Migrator;
 
@@ -20,6 +21,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000003_jobs_events::Migration),
             Box::new(m20261124_000004_orders::Migration),
             Box::new(m20261124_000005_needs::Migration),
+            Box::new(m20261124_000006_jobs_lease_index::Migration),
         ]
     }
 }

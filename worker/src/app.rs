@@ -95,6 +95,7 @@ pub fn mailer(jobs: &JobSettings, data_dir: &std::path::Path) -> anyhow::Result<
         jobs.smtp_url.as_ref().map(ExposeSecret::expose_secret),
         &jobs.mail_from,
         &data_dir.join("mail"),
+        u32::try_from(jobs.worker_concurrency).unwrap_or(u32::MAX),
     )
 }
 
@@ -115,24 +116,18 @@ pub async fn start_loops(
             redis::Client::open(url.as_str()).context("REDIS_URL: malformed")?;
             let (ctx, stop) = (ctx.clone(), stop.clone());
             handles.push(tokio::spawn(async move {
-                let con = loop {
-                    match redis_transport::connect(&url).await {
-                        Ok(c) => break c,
-                        Err(e) => {
-                            tracing::warn!(error = %e, "Redis unreachable; retrying");
-                            tokio::time::sleep(Duration::from_secs(1)).await;
-                            if *stop.borrow() {
-                                return;
-                            }
-                        }
-                    }
+                let Some(con) = connect_until_stopped(&url, &stop).await else {
+                    return;
+                };
+                let Some(reader) = connect_until_stopped(&url, &stop).await else {
+                    return;
                 };
                 let relay = tokio::spawn(redis_transport::relay(
                     ctx.clone(),
                     con.clone(),
                     stop.clone(),
                 ));
-                redis_transport::consume(ctx, con, stop).await;
+                redis_transport::consume(ctx, con, reader, stop).await;
                 let _ = relay.await;
             }));
         }
@@ -143,6 +138,25 @@ pub async fn start_loops(
         ))),
     }
     Ok(handles)
+}
+
+/// Connects to Redis, retrying every second; `None` when stopped first.
+async fn connect_until_stopped(
+    url: &str,
+    stop: &watch::Receiver<bool>,
+) -> Option<redis::aio::ConnectionManager> {
+    loop {
+        match redis_transport::connect(url).await {
+            Ok(c) => return Some(c),
+            Err(e) => {
+                tracing::warn!(error = %e, "Redis unreachable; retrying");
+                tokio::time::sleep(Duration::from_secs(1)).await;
+                if *stop.borrow() {
+                    return None;
+                }
+            }
+        }
+    }
 }
 
 /// Runs the worker until SIGTERM/SIGINT.

@@ -17,13 +17,18 @@ use domain::jobs::{self, About, Job, Mail};
 use domain::new_id;
 use domain::values::{EventStatus, Industry, RegistrationStatus, Role, SupplierStatus};
 use sea_orm::sea_query::{Expr, OnConflict};
-use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, Set, TransactionTrait};
+use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, Set};
 use serde::Serialize;
 use std::collections::{HashMap, HashSet};
 use std::sync::OnceLock;
 
-/// A `sending` delivery younger than this is taken to be in flight in another worker.
-const IN_FLIGHT: i64 = 120;
+/// A `sending` delivery claimed less than this ago may still be in its SMTP transaction (which
+/// takes milliseconds, or at most lettre's 10 s per command), so it is not sent again yet. Below
+/// the 30 s after which Redis hands a dead consumer's jobs to another worker, so those find it
+/// expired.
+const IN_FLIGHT: i64 = 25;
+/// Mail jobs written per commit by a fan-out.
+const FAN_OUT_BATCH: usize = 200;
 
 fn templates() -> Result<&'static Templates, JobError> {
     static T: OnceLock<Result<Templates, String>> = OnceLock::new();
@@ -122,11 +127,12 @@ async fn announce(ctx: &JobContext, event_id: &str) -> Result<(), JobError> {
         })
         .collect();
     tracing::info!(event_id, recipients = mails.len(), "announcing event");
-    // Children and the parent's completion are separate commits; if this job runs again the
-    // delivery keys stop a second mail.
-    let txn = ctx.db.begin().await?;
-    jobs::enqueue_all(&txn, &mails, None).await?;
-    txn.commit().await?;
+    // Committed a batch at a time, so the first mails go out while the rest are written (in one
+    // transaction none could start before all 5,000 were in). If this job runs again after
+    // dying half-way, the delivery keys stop a second mail.
+    for batch in mails.chunks(FAN_OUT_BATCH) {
+        jobs::enqueue_all(&ctx.db, batch, None).await?;
+    }
     Ok(())
 }
 
@@ -197,19 +203,36 @@ async fn claim_delivery(
     if existing.status == "sent" {
         return Ok(false);
     }
-    if existing.created_at > now - Duration::seconds(IN_FLIGHT) && existing.job_id != job_id {
-        return Err(JobError::Retry(
-            "the same mail is being sent by another worker".into(),
-        ));
+    if existing.created_at > now - Duration::seconds(IN_FLIGHT) {
+        return Err(JobError::Retry("the same mail is in flight".into()));
     }
-    // An earlier attempt died between claiming and sending: take it over.
-    delivery::Entity::update_many()
+    // Its sender died mid-transaction: the server may hold the mail or not, and only sending it
+    // again (as the same message) cannot lose it. Only one worker wins the take-over.
+    let taken = delivery::Entity::update_many()
         .col_expr(delivery::Column::JobId, Expr::value(job_id))
         .col_expr(delivery::Column::CreatedAt, Expr::value(now))
         .filter(delivery::Column::Key.eq(key))
+        .filter(delivery::Column::Status.eq("sending"))
+        .filter(delivery::Column::CreatedAt.lte(now - Duration::seconds(IN_FLIGHT)))
         .exec(&ctx.db)
         .await?;
+    if taken.rows_affected == 0 {
+        return Err(JobError::Retry(
+            "the same mail was taken over by another worker".into(),
+        ));
+    }
     Ok(true)
+}
+
+/// Gives up a claim whose send failed, so the retry need not wait for it to expire.
+async fn release_delivery(ctx: &JobContext, key: &str, job_id: &str) -> Result<(), JobError> {
+    delivery::Entity::delete_many()
+        .filter(delivery::Column::Key.eq(key))
+        .filter(delivery::Column::JobId.eq(job_id))
+        .filter(delivery::Column::Status.eq("sending"))
+        .exec(&ctx.db)
+        .await?;
+    Ok(())
 }
 
 #[derive(Serialize)]
@@ -413,40 +436,20 @@ async fn send_mail(
     let Some(p) = prepared else {
         return Ok(());
     };
-    if !claim_delivery(ctx, key, job_id, user_id).await? {
-        return Ok(());
-    }
     let rendered = templates()?
         .render(mail.template(), &p.context)
         .map_err(|err| JobError::Permanent(format!("render {}: {err}", mail.template())))?;
-    ctx.mailer
-        .send(Outgoing {
-            to: u.email.clone(),
-            to_name: u.display_name.clone(),
-            subject: rendered.subject.clone(),
-            text: rendered.text.clone(),
-            html: rendered.html,
-            ics: p.ics,
-        })
-        .await
-        .map_err(JobError::Retry)?;
-    let now = Utc::now();
-    let txn = ctx.db.begin().await?;
-    delivery::Entity::update_many()
-        .col_expr(delivery::Column::Status, Expr::value("sent"))
-        .col_expr(delivery::Column::SentAt, Expr::value(now))
-        .filter(delivery::Column::Key.eq(key))
-        .exec(&txn)
-        .await?;
+    // The in-app copy first, in its own statement (a second insert does nothing): after the
+    // SMTP server's 250 there is then one write left, so a crash there re-sends as few as can be.
     notification::Entity::insert(notification::ActiveModel {
         id: Set(new_id()),
         user_id: Set(user_id.to_owned()),
         key: Set(key.to_owned()),
         kind: Set(mail.template().to_owned()),
-        subject: Set(rendered.subject),
-        body: Set(rendered.text),
+        subject: Set(rendered.subject.clone()),
+        body: Set(rendered.text.clone()),
         link: Set(Some(p.link)),
-        created_at: Set(now),
+        created_at: Set(Utc::now()),
         read_at: Set(None),
     })
     .on_conflict(
@@ -454,9 +457,33 @@ async fn send_mail(
             .do_nothing()
             .to_owned(),
     )
-    .exec_without_returning(&txn)
+    .exec_without_returning(&ctx.db)
     .await?;
-    txn.commit().await?;
+    if !claim_delivery(ctx, key, job_id, user_id).await? {
+        return Ok(());
+    }
+    let sent = ctx
+        .mailer
+        .send(Outgoing {
+            key: key.to_owned(),
+            to: u.email.clone(),
+            to_name: u.display_name.clone(),
+            subject: rendered.subject,
+            text: rendered.text,
+            html: rendered.html,
+            ics: p.ics,
+        })
+        .await;
+    if let Err(e) = sent {
+        release_delivery(ctx, key, job_id).await?;
+        return Err(JobError::Retry(e));
+    }
+    delivery::Entity::update_many()
+        .col_expr(delivery::Column::Status, Expr::value("sent"))
+        .col_expr(delivery::Column::SentAt, Expr::value(Utc::now()))
+        .filter(delivery::Column::Key.eq(key))
+        .exec(&ctx.db)
+        .await?;
     Ok(())
 }
 

@@ -93,20 +93,34 @@ fn job_id(entry: &StreamId) -> Option<String> {
 }
 
 /// Reads the stream as one consumer of the group, until stopped; then finishes in-flight jobs.
-pub async fn consume(ctx: JobContext, mut con: ConnectionManager, mut stop: watch::Receiver<bool>) {
+///
+/// `reader` carries only the blocking XREADGROUP: Redis answers a connection's commands in
+/// order, so on a shared (multiplexed) connection every XADD, XACK and PING queued behind a
+/// blocked read would wait for its timeout; it did, adding up to a second per relay batch.
+pub async fn consume(
+    ctx: JobContext,
+    mut con: ConnectionManager,
+    mut reader: ConnectionManager,
+    mut stop: watch::Receiver<bool>,
+) {
     let consumer = ctx.worker_id.clone();
     let stream = ctx.settings.redis_stream.clone();
     let limit = ctx.settings.worker_concurrency.max(1);
     let mut running: JoinSet<()> = JoinSet::new();
     let mut last_reclaim = tokio::time::Instant::now() - Duration::from_secs(60);
+    // Checked again after a failed read: a restarted Redis has lost the stream and the group.
+    let mut group_ready = false;
     while !*stop.borrow() {
-        if let Err(e) = ensure_group(&mut con, &stream).await {
-            tracing::warn!(error = %e, "consumer: Redis unavailable; retrying");
-            tokio::select! {
-                _ = tokio::time::sleep(Duration::from_secs(1)) => {}
-                changed = stop.changed() => if changed.is_err() { break },
+        if !group_ready {
+            if let Err(e) = ensure_group(&mut con, &stream).await {
+                tracing::warn!(error = %e, "consumer: Redis unavailable; retrying");
+                tokio::select! {
+                    _ = tokio::time::sleep(Duration::from_secs(1)) => {}
+                    changed = stop.changed() => if changed.is_err() { break },
+                }
+                continue;
             }
-            continue;
+            group_ready = true;
         }
         while running.try_join_next().is_some() {}
         let free = limit.saturating_sub(running.len());
@@ -143,10 +157,11 @@ pub async fn consume(ctx: JobContext, mut con: ConnectionManager, mut stop: watc
                 .count(free)
                 .block(1000);
             let read: redis::RedisResult<StreamReadReply> =
-                con.xread_options(&[&stream], &[">"], &opts).await;
+                reader.xread_options(&[&stream], &[">"], &opts).await;
             match read {
                 Ok(reply) => entries.extend(reply.keys.into_iter().flat_map(|k| k.ids)),
                 Err(e) => {
+                    group_ready = false;
                     tracing::warn!(error = %e, "XREADGROUP failed; retrying");
                     tokio::time::sleep(Duration::from_secs(1)).await;
                     continue;

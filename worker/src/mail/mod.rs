@@ -6,6 +6,7 @@ pub mod templates;
 
 use lettre::message::header::ContentType;
 use lettre::message::{Attachment, Mailbox, MultiPart, SinglePart};
+use lettre::transport::smtp::PoolConfig;
 use lettre::{AsyncFileTransport, AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use std::path::Path;
 
@@ -21,6 +22,9 @@ pub struct Mailer {
 
 /// A mail ready to send.
 pub struct Outgoing {
+    /// What makes this mail this mail (its delivery key). Its `Message-ID` is derived from it,
+    /// so a copy sent again after a crash is the same message, which mail stores de-duplicate.
+    pub key: String,
     pub to: String,
     pub to_name: String,
     pub subject: String,
@@ -31,11 +35,17 @@ pub struct Outgoing {
 }
 
 impl Mailer {
-    /// SMTP from `smtp_url` (pooled; TLS per the URL), or files under `mail_dir`.
+    /// SMTP from `smtp_url` (pooled, up to `connections` kept open; TLS per the URL), or files
+    /// under `mail_dir`.
     ///
     /// # Errors
     /// A message naming `SMTP_URL` or `MAIL_FROM` when they are malformed.
-    pub fn new(smtp_url: Option<&str>, mail_from: &str, mail_dir: &Path) -> anyhow::Result<Self> {
+    pub fn new(
+        smtp_url: Option<&str>,
+        mail_from: &str,
+        mail_dir: &Path,
+        connections: u32,
+    ) -> anyhow::Result<Self> {
         let from: Mailbox = mail_from
             .parse()
             .map_err(|e| anyhow::anyhow!("MAIL_FROM: {e}"))?;
@@ -44,6 +54,9 @@ impl Mailer {
                 AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
                     .map_err(|e| anyhow::anyhow!("SMTP_URL: {e}"))?
                     .timeout(Some(std::time::Duration::from_secs(10)))
+                    // As many as mails in flight: with fewer (lettre keeps 10) every send beyond
+                    // them opened a connection and closed it afterwards.
+                    .pool_config(PoolConfig::new().max_size(connections.max(1)))
                     .build(),
             ),
             None => {
@@ -85,7 +98,13 @@ impl Mailer {
             }
             None => body,
         };
+        let id = uuid::Uuid::new_v5(&uuid::Uuid::NAMESPACE_OID, m.key.as_bytes());
         let message = Message::builder()
+            .message_id(Some(format!(
+                "<{}@{}>",
+                id.simple(),
+                self.from.email.domain()
+            )))
             .from(self.from.clone())
             .to(to)
             .subject(m.subject)
