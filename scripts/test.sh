@@ -20,6 +20,8 @@ if [ -z "${TEST_REDIS_URL:-}" ]; then
     echo "Redis is not available here: the Redis transport tests will skip." >&2
   fi
 fi
+# Meilisearch, when installed: its variants of the search tests run against it.
+start_meilisearch || true
 # The tests' SMTP server (a real one: aiosmtpd from PyPI).
 ensure_aiosmtpd
 echo "TEST_DATABASE_URL=${TEST_DATABASE_URL:-<unset>} TEST_REDIS_URL=${TEST_REDIS_URL:-<unset>}"

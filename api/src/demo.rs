@@ -4,6 +4,7 @@
 
 use domain::entities::{enterprise, product, supplier};
 use domain::services::enterprises::{self, NewEnterprise};
+use domain::services::needs::{self, NewNeed};
 use domain::services::products::{self, NewProduct};
 use domain::services::suppliers::{self, NewSupplier};
 use domain::services::{Actor, accounts, passwords};
@@ -18,6 +19,7 @@ use std::collections::HashMap;
 
 const CATALOGUE: &str = include_str!("../demo/catalogue.json");
 const ENTERPRISES: &str = include_str!("../demo/enterprises.json");
+const NEEDS: &str = include_str!("../demo/needs.json");
 
 /// Every demo account's password. Demo only: never use `--demo` for a real deployment.
 pub const DEMO_PASSWORD: &str = "demo-pass-2026";
@@ -48,10 +50,17 @@ struct DemoProduct {
 
 #[derive(Deserialize)]
 struct DemoEnterprise {
-    #[serde(rename = "key")]
-    _key: String,
+    key: String,
     #[serde(flatten)]
     enterprise: NewEnterprise,
+}
+
+/// A need posted by a demo enterprise (its key in enterprises.json).
+#[derive(Deserialize)]
+struct DemoNeed {
+    enterprise: String,
+    #[serde(flatten)]
+    need: NewNeed,
 }
 
 /// What `load` did, for the start-up banner.
@@ -60,6 +69,7 @@ pub struct DemoSummary {
     pub suppliers: usize,
     pub products: usize,
     pub enterprises: usize,
+    pub needs: usize,
     pub logins: Vec<(Role, String)>,
 }
 
@@ -68,6 +78,7 @@ pub struct DemoSummary {
 pub async fn load(db: &DatabaseConnection) -> anyhow::Result<DemoSummary> {
     let catalogue: Catalogue = serde_json::from_str(CATALOGUE)?;
     let firms: Vec<DemoEnterprise> = serde_json::from_str(ENTERPRISES)?;
+    let posted: Vec<DemoNeed> = serde_json::from_str(NEEDS)?;
     // One hash for all demo accounts keeps the first start quick; they share the password anyway.
     let hash = tokio::task::spawn_blocking(|| passwords::hash_password(DEMO_PASSWORD)).await??;
     let summary = db
@@ -87,6 +98,7 @@ pub async fn load(db: &DatabaseConnection) -> anyhow::Result<DemoSummary> {
                 }
 
                 let mut supplier_ids: HashMap<String, Option<String>> = HashMap::new();
+                let mut demo_needs: Vec<(Actor, NewNeed)> = Vec::new();
                 for d in catalogue.suppliers {
                     let exists = supplier::Entity::find()
                         .filter(
@@ -152,6 +164,7 @@ pub async fn load(db: &DatabaseConnection) -> anyhow::Result<DemoSummary> {
                     let industry = d.enterprise.industry;
                     let created =
                         enterprises::insert(txn, d.enterprise.into_active_model("")?).await?;
+
                     let name = format!("{}（{}）", created.contact_name, industry_label(industry));
                     add_login(
                         txn,
@@ -163,7 +176,24 @@ pub async fn load(db: &DatabaseConnection) -> anyhow::Result<DemoSummary> {
                         &mut s,
                     )
                     .await?;
+                    // Needs come with a newly created enterprise only, so loading twice adds
+                    // none. Its demo login posts them.
+                    let member = Email::parse(&login).map_err(DomainError::Internal)?;
+                    if let Some(u) = accounts::find_by_email(txn, &member).await? {
+                        for n in posted.iter().filter(|n| n.enterprise == d.key) {
+                            let actor = Actor {
+                                user_id: u.id.clone(),
+                                role: Role::Enterprise,
+                                organisation_id: Some(created.id.clone()),
+                            };
+                            demo_needs.push((actor, n.need.clone()));
+                        }
+                    }
                     s.enterprises += 1;
+                }
+                for (actor, need) in demo_needs {
+                    needs::create(txn, &actor, need).await?;
+                    s.needs += 1;
                 }
                 Ok(s)
             })
@@ -209,8 +239,8 @@ async fn add_login<C: sea_orm::ConnectionTrait>(
 #[allow(clippy::print_stdout)]
 fn print_banner(s: &DemoSummary) {
     println!(
-        "演示数据 demo data: {} new suppliers, {} new products, {} new enterprises",
-        s.suppliers, s.products, s.enterprises
+        "演示数据 demo data: {} new suppliers, {} new products, {} new enterprises, {} new needs",
+        s.suppliers, s.products, s.enterprises, s.needs
     );
     println!("演示账号 demo log-ins (password 密码: {DEMO_PASSWORD}):");
     for (role, email) in &s.logins {

@@ -8,6 +8,7 @@ pub mod extract;
 pub mod listing_cache;
 pub mod metrics;
 pub mod routes;
+pub mod search_index;
 pub mod settings;
 pub mod startup;
 pub mod state;

@@ -28,7 +28,8 @@ enum Command {
         #[arg(default_value = "up", value_parser = ["up", "down", "status"])]
         direction: String,
     },
-    /// Rebuild the search index from the database (the database is the index for now).
+    /// Rebuild the search index from the database. With the embedded engine, stop the server
+    /// first (it holds the index) or call POST /api/v1/admin/reindex on it instead.
     Reindex,
     /// Create an organiser account.
     CreateOrganiser {
@@ -72,7 +73,14 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Reindex => {
             let db = startup::connect(&settings).await?;
             Migrator::up(&db, None).await?;
-            tracing::info!("the listing is served from the database: nothing to rebuild");
+            let engine = api::search_index::open(&settings).await?;
+            let started = std::time::Instant::now();
+            let n = search::sync::rebuild(&db, engine.as_ref(), &settings.xkqz).await?;
+            println!(
+                "search index ({}) rebuilt: {n} products in {} ms",
+                engine.name(),
+                started.elapsed().as_millis()
+            );
         }
         Command::CreateOrganiser { email, password } => {
             let db = startup::connect(&settings).await?;

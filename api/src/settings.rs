@@ -27,6 +27,9 @@ const VARIABLES: &[&str] = &[
     "QUERY_TIMEOUT_SECS",
     "REQUEST_TIMEOUT_SECS",
     "LISTING_CACHE_MS",
+    "MEILI_URL",
+    "MEILI_MASTER_KEY",
+    "MEILI_INDEX",
 ];
 
 #[derive(Debug, Clone, Deserialize)]
@@ -50,6 +53,12 @@ pub struct Settings {
     pub request_timeout_secs: u64,
     /// How long a public listing page may be served from memory (0 = never).
     pub listing_cache_ms: u64,
+    /// Meilisearch serves search and matching when set; the embedded engine (an index under
+    /// `DATA_DIR/index`) otherwise.
+    pub meili_url: Option<String>,
+    pub meili_master_key: Option<SecretString>,
+    /// The Meilisearch index (one per deployment; tests use their own).
+    pub meili_index: String,
     pub xkqz: XkqzPolicy,
     #[serde(flatten)]
     pub jobs: worker::JobSettings,
@@ -74,6 +83,9 @@ impl Default for Settings {
             query_timeout_secs: 5,
             request_timeout_secs: 10,
             listing_cache_ms: 1000,
+            meili_url: None,
+            meili_master_key: None,
+            meili_index: "products".into(),
             xkqz: XkqzPolicy::default(),
             jobs: worker::JobSettings::default(),
         }
@@ -143,6 +155,23 @@ impl Settings {
         if self.is_postgres() && self.jwt_secret.is_none() {
             return Err(SettingsError(
                 "JWT_SECRET: required with PostgreSQL (replicas must share it)".into(),
+            ));
+        }
+        if let Some(u) = &self.meili_url
+            && !(u.starts_with("http://") || u.starts_with("https://"))
+        {
+            return Err(SettingsError(
+                "MEILI_URL: must start with http:// or https://".into(),
+            ));
+        }
+        if self.meili_index.is_empty()
+            || !self
+                .meili_index
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+        {
+            return Err(SettingsError(
+                "MEILI_INDEX: letters, digits, - and _ only".into(),
             ));
         }
         if let Some(url) = &self.database_url {

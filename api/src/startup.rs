@@ -49,9 +49,10 @@ impl Application {
         if demo_data {
             demo::load(&db).await.context("loading demo data")?;
         }
+        let search = crate::search_index::open_fresh(&settings, &db).await?;
         let secret = jwt_secret(&settings)?;
         // Embedded mode: this process runs the job handlers over the outbox. With Redis the
-        // `worker` processes do, and this one only writes the outbox.
+        // `worker` processes do, and this one only writes the outbox and runs the search jobs.
         let (stop_jobs, stop_rx) = tokio::sync::watch::channel(false);
         let registry = prometheus::Registry::new();
         let job_ctx = worker::JobContext::new(
@@ -60,10 +61,15 @@ impl Application {
             settings.jobs.clone(),
             &registry,
         )
-        .context("job context")?;
-        if settings.jobs.redis_url.is_none() {
-            tokio::spawn(worker::runner::run(job_ctx.clone(), stop_rx));
-        }
+        .context("job context")?
+        .with_search(search.clone());
+        // The search jobs need the index this process holds, so it runs them in both modes.
+        let kinds = if settings.jobs.redis_url.is_none() {
+            domain::jobs::Kinds::All
+        } else {
+            domain::jobs::Kinds::Only(domain::jobs::SEARCH_KINDS)
+        };
+        tokio::spawn(worker::runner::run(job_ctx.clone(), stop_rx, kinds));
         let redis = match &settings.jobs.redis_url {
             Some(url) => Some(redis_client(url.expose_secret()).context("REDIS_URL: malformed")?),
             None => None,
@@ -86,6 +92,7 @@ impl Application {
                     .context("EVENT_REMINDER_BEFORE: too long")?,
             },
             redis,
+            search,
         });
         let listener = TcpListener::bind(settings.bind_addr)
             .with_context(|| format!("BIND_ADDR: cannot listen on {}", settings.bind_addr))?;

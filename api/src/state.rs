@@ -17,4 +17,6 @@ pub struct AppState {
     pub events: domain::services::events::EventPolicy,
     /// Checked by /readyz when configured.
     pub redis: Option<redis::Client>,
+    /// Serves `q`, matches and leads.
+    pub search: worker::SearchIndex,
 }

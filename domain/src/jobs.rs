@@ -67,6 +67,11 @@ pub enum Mail {
     OrderCompleted {
         order_id: String,
     },
+    /// To the enterprise's members: a newly listed product answers their open need.
+    NewMatch {
+        need_id: String,
+        product_id: String,
+    },
 }
 
 impl Mail {
@@ -87,6 +92,7 @@ impl Mail {
             Self::OrderRejected { .. } => "order_rejected",
             Self::OrderContracted { .. } => "order_contracted",
             Self::OrderCompleted { .. } => "order_completed",
+            Self::NewMatch { .. } => "new_match",
         }
     }
 
@@ -107,6 +113,13 @@ impl Mail {
             | Self::OrderRejected { order_id }
             | Self::OrderContracted { order_id }
             | Self::OrderCompleted { order_id } => About::Order(order_id),
+            Self::NewMatch {
+                need_id,
+                product_id,
+            } => About::Match {
+                need_id,
+                product_id,
+            },
         }
     }
 }
@@ -116,6 +129,11 @@ impl Mail {
 pub enum About<'a> {
     Event(&'a str),
     Order(&'a str),
+    /// A product proposed for a need.
+    Match {
+        need_id: &'a str,
+        product_id: &'a str,
+    },
 }
 
 /// One mail per member of an organisation (enterprise or supplier), keyed by `subject`.
@@ -152,6 +170,45 @@ pub enum Job {
         key: String,
         mail: Mail,
     },
+    /// Search index: these products as they are now (listed by a vetted supplier: in the
+    /// index; otherwise out of it).
+    SyncProducts { product_ids: Vec<String> },
+    /// Search index: every product of a supplier (after suspension or reinstatement).
+    SyncSupplier { supplier_id: String },
+    /// A product was listed: index it, then tell the enterprises whose open needs it answers.
+    AnnounceListing { product_id: String },
+}
+
+/// Jobs that need the search engine. They run in the processes that hold it (the API), never
+/// in a `worker`, which has no index (see `Kinds`).
+pub const SEARCH_KINDS: &[&str] = &["sync_products", "sync_supplier", "announce_listing"];
+
+/// Which jobs a runner takes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kinds {
+    All,
+    Only(&'static [&'static str]),
+    Except(&'static [&'static str]),
+}
+
+impl Kinds {
+    /// The condition on `kind`. The names are the program's own constants, never input, so
+    /// they are written into the statement.
+    fn sql(self) -> String {
+        let list = |kinds: &[&str]| {
+            kinds
+                .iter()
+                .map(|k| format!("'{}'", k.replace('\'', "''")))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        match self {
+            Self::All | Self::Except([]) => String::new(),
+            Self::Only([]) => " AND 1 = 0".to_owned(),
+            Self::Only(k) => format!(" AND kind IN ({})", list(k)),
+            Self::Except(k) => format!(" AND kind NOT IN ({})", list(k)),
+        }
+    }
 }
 
 impl Job {
@@ -161,6 +218,9 @@ impl Job {
             Self::AnnounceEvent { .. } => "announce_event",
             Self::RemindEvent { .. } => "remind_event",
             Self::SendMail { .. } => "send_mail",
+            Self::SyncProducts { .. } => "sync_products",
+            Self::SyncSupplier { .. } => "sync_supplier",
+            Self::AnnounceListing { .. } => "announce_listing",
         }
     }
 
@@ -250,6 +310,7 @@ pub async fn claim_due<C: ConnectionTrait>(
     worker: &str,
     limit: u64,
     lease: Duration,
+    kinds: Kinds,
 ) -> DomainResult<Vec<job::Model>> {
     let now = Utc::now();
     let until = now + lease;
@@ -260,14 +321,15 @@ pub async fn claim_due<C: ConnectionTrait>(
     };
     let sql = format!(
         "UPDATE jobs SET status = 'running', locked_by = {w}, locked_until = {u}, updated_at = {n1} \
-         WHERE id IN (SELECT id FROM jobs WHERE (status = 'pending' AND run_at <= {n2}) \
-         OR (status = 'running' AND locked_until < {n3}) ORDER BY run_at LIMIT {limit}{skip_locked}) \
+         WHERE id IN (SELECT id FROM jobs WHERE ((status = 'pending' AND run_at <= {n2}) \
+         OR (status = 'running' AND locked_until < {n3})){kinds} ORDER BY run_at LIMIT {limit}{skip_locked}) \
          AND (status = 'pending' OR (status = 'running' AND locked_until < {n3})) RETURNING *",
         w = p[0],
         u = p[1],
         n1 = p[2],
         n2 = p[3],
         n3 = p[4],
+        kinds = kinds.sql(),
     );
     let values: Vec<sea_orm::Value> = vec![
         worker.into(),
@@ -402,24 +464,30 @@ pub async fn outstanding<C: ConnectionTrait>(db: &C) -> DomainResult<u64> {
         .await?)
 }
 
-/// Jobs due now or running: what a drained queue has none of (future reminders don't count).
+/// Jobs of `kinds` due now or running: what a drained queue has none of (future reminders
+/// don't count).
 ///
 /// # Errors
 /// Database errors.
-pub async fn outstanding_due<C: ConnectionTrait>(db: &C) -> DomainResult<u64> {
+pub async fn outstanding_due<C: ConnectionTrait>(db: &C, kinds: Kinds) -> DomainResult<u64> {
     let now = Utc::now();
-    Ok(job::Entity::find()
-        .filter(
-            sea_orm::Condition::any()
-                .add(
-                    sea_orm::Condition::all()
-                        .add(job::Column::Status.eq(JobStatus::Pending))
-                        .add(job::Column::RunAt.lte(now)),
-                )
-                .add(job::Column::Status.eq(JobStatus::Running)),
-        )
-        .count(db)
-        .await?)
+    let mut q = job::Entity::find();
+    match kinds {
+        Kinds::All => {}
+        Kinds::Only(k) => q = q.filter(job::Column::Kind.is_in(k.iter().copied())),
+        Kinds::Except(k) => q = q.filter(job::Column::Kind.is_not_in(k.iter().copied())),
+    }
+    Ok(q.filter(
+        sea_orm::Condition::any()
+            .add(
+                sea_orm::Condition::all()
+                    .add(job::Column::Status.eq(JobStatus::Pending))
+                    .add(job::Column::RunAt.lte(now)),
+            )
+            .add(job::Column::Status.eq(JobStatus::Running)),
+    )
+    .count(db)
+    .await?)
 }
 
 #[cfg(test)]

@@ -7,6 +7,7 @@ mod m20261124_000001_accounts;
 mod m20261124_000002_catalogue;
 mod m20261124_000003_jobs_events;
 mod m20261124_000004_orders;
+mod m20261124_000005_needs;
 
 pub struct Migrator;
 
@@ -18,6 +19,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000002_catalogue::Migration),
             Box::new(m20261124_000003_jobs_events::Migration),
             Box::new(m20261124_000004_orders::Migration),
+            Box::new(m20261124_000005_needs::Migration),
         ]
     }
 }

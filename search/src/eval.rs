@@ -278,6 +278,7 @@ pub async fn run(engine: &dyn SearchEngine, fixtures: &Fixtures) -> Result<Repor
 mod tests {
     use super::*;
     use crate::EmbeddedEngine;
+    use crate::engine::testing::MeiliIndex;
 
     fn labels(pairs: &[(&str, u8)]) -> HashMap<String, u8> {
         pairs.iter().map(|(k, g)| ((*k).to_owned(), *g)).collect()
@@ -301,24 +302,37 @@ mod tests {
         assert!(recall_at_k(&far, &rel).abs() < 1e-12);
     }
 
-    /// CI's guard on matching quality: the dev needs must stay at least as well served as by
-    /// the plain bigram baseline.
-    #[tokio::test]
-    async fn matching_beats_the_baseline_on_the_fixtures() {
+    /// The dev needs must stay at least as well served as by the plain bigram baseline.
+    async fn assert_beats_the_baseline(engine: &dyn SearchEngine) {
         let fixtures = Fixtures::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures"))
             .expect("fixtures");
-        let engine = EmbeddedEngine::in_memory().expect("engine");
-        let report = run(&engine, &fixtures).await.expect("run");
+        let report = run(engine, &fixtures).await.expect("run");
         assert_eq!(report.needs.len(), fixtures.needs.len());
         assert!(
             report.ndcg() >= BASELINE_NDCG,
-            "nDCG@10 {:.4} fell under the baseline {BASELINE_NDCG}",
+            "{}: nDCG@10 {:.4} fell under the baseline {BASELINE_NDCG}",
+            engine.name(),
             report.ndcg()
         );
         assert!(
             report.recall() >= BASELINE_RECALL,
-            "recall@10 {:.4} fell under the baseline {BASELINE_RECALL}",
+            "{}: recall@10 {:.4} fell under the baseline {BASELINE_RECALL}",
+            engine.name(),
             report.recall()
         );
+    }
+
+    /// CI's guard on matching quality.
+    #[tokio::test]
+    async fn matching_beats_the_baseline_on_the_fixtures() {
+        let engine = EmbeddedEngine::in_memory().expect("engine");
+        assert_beats_the_baseline(&engine).await;
+    }
+
+    #[tokio::test]
+    async fn matching_on_meilisearch_beats_the_baseline_on_the_fixtures() {
+        if let Some(index) = MeiliIndex::from_env("matching_beats_the_baseline_on_the_fixtures") {
+            assert_beats_the_baseline(&index.engine().await).await;
+        }
     }
 }

@@ -1,18 +1,22 @@
-//! Discovery of products and bundles. Today one engine: the database itself, with every filter
-//! and sort of the public listing and a plain substring `q`. The search issue adds Meilisearch
-//! and an embedded engine behind the same query types.
+//! Discovery of products and bundles: the database listing (every filter and sort, no text),
+//! search engines behind one trait for `q` (embedded tantivy + jieba, Meilisearch), matching
+//! of needs to products with reasons, the proposals and leads built on it, and the sync that
+//! keeps an index equal to the database.
 //!
-//! May import `domain` and sea-orm; never HTTP.
+//! May import `domain` and sea-orm; never the HTTP layer (the Meilisearch client is this
+//! crate's only HTTP, outbound).
 
 pub mod engine;
 pub mod error;
 pub mod eval;
 pub mod listing;
 pub mod matching;
+pub mod proposals;
+pub mod sync;
 pub mod synonyms;
 pub mod text;
 
-pub use engine::{EmbeddedEngine, ProductDocument, SearchEngine};
+pub use engine::{EmbeddedEngine, MeiliEngine, ProductDocument, SearchEngine};
 pub use error::SearchError;
-pub use listing::{BundleQuery, ProductQuery, ProductSort};
+pub use listing::{BundleQuery, BundleText, ProductQuery, ProductSort};
 pub use matching::{Match, NeedQuery, match_need};

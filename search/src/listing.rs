@@ -1,7 +1,9 @@
 //! The public listing, served from the database.
 
 use crate::SearchError;
-use domain::entities::{bundle, product, product_industry, product_stage, supplier};
+use domain::entities::{
+    bundle, bundle_product, product, product_industry, product_stage, supplier,
+};
 use domain::services::bundles::{BundleWithProducts, with_products};
 use domain::services::{Page, PageRequest};
 use domain::values::{Delivery, Industry, ListingStatus, Stage, SupplierStatus};
@@ -212,7 +214,18 @@ pub struct BundleQuery {
     pub status: Option<ListingStatus>,
     /// With `supplier_id`: every status (the owner's own view).
     pub all_statuses: bool,
+    /// Text: bundles whose name or description holds it, or that hold a product the search
+    /// engine finds for it.
+    pub text: Option<BundleText>,
     pub page: PageRequest,
+}
+
+/// A text condition on bundles.
+#[derive(Debug, Clone, Default)]
+pub struct BundleText {
+    pub q: String,
+    /// Products the engine found for `q`.
+    pub product_ids: Vec<String>,
 }
 
 /// A bundle is public when it is listed, its seller is vetted and each product is listed by a
@@ -244,6 +257,28 @@ impl BundleQuery {
                     .filter(supplier::Column::Status.eq(SupplierStatus::Vetted))
                     .filter(Expr::cust(ALL_PRODUCTS_PUBLIC));
             }
+        }
+        if let Some(t) = &self.text {
+            let pattern = format!("%{}%", escape_like(&t.q.trim().to_lowercase()));
+            let like = || LikeExpr::new(pattern.clone()).escape('\\');
+            let lower = |col: bundle::Column| Func::lower(Expr::col((bundle::Entity, col)));
+            let mut any = Condition::any()
+                .add(Expr::expr(lower(bundle::Column::Name)).like(like()))
+                .add(Expr::expr(lower(bundle::Column::Description)).like(like()));
+            if !t.product_ids.is_empty() {
+                any = any.add(
+                    bundle::Column::Id.in_subquery(
+                        Query::select()
+                            .column(bundle_product::Column::BundleId)
+                            .from(bundle_product::Entity)
+                            .and_where(
+                                bundle_product::Column::ProductId.is_in(t.product_ids.clone()),
+                            )
+                            .to_owned(),
+                    ),
+                );
+            }
+            s = s.filter(any);
         }
         let total = s.clone().count(db).await?;
         let rows = s

@@ -204,7 +204,7 @@ fn feedback_terms(d: &ProductDocument) -> Vec<(String, f32)> {
 }
 
 /// The need's hard conditions.
-fn need_filter(need: &NeedQuery) -> Filter {
+pub(crate) fn need_filter(need: &NeedQuery) -> Filter {
     Filter {
         industries_any: need
             .industry
@@ -341,7 +341,7 @@ fn boost(d: &ProductDocument, need: &NeedQuery) -> f32 {
 }
 
 /// Money for people: `8.6 万元`, `4800 元`.
-fn money(fen: i64) -> String {
+pub(crate) fn money(fen: i64) -> String {
     let trim = |s: String| s.trim_end_matches('0').trim_end_matches('.').to_owned();
     let yuan = fen as f64 / 100.0;
     if yuan >= 10_000.0 {

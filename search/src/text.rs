@@ -261,6 +261,37 @@ pub fn keywords(text: &str, top_k: usize) -> Vec<(String, f64)> {
         .collect()
 }
 
+/// The words of a user's query worth searching (both engines read a query through this): stop words and lone CJK characters are
+/// dropped when something else is left (a query of only `的` still searches `的`).
+#[must_use]
+pub fn query_words(q: &str) -> Vec<String> {
+    // Characters jieba leaves single are rejoined when they stand together: `云控` is a word
+    // the dictionary lacks, not the two topics `云` and `控` (its character pair finds it).
+    let mut all: Vec<String> = Vec::new();
+    let mut run = String::new();
+    for w in words(q) {
+        if is_single_cjk(&w) && !is_stop_word(&w) {
+            run.push_str(&w);
+            continue;
+        }
+        if !run.is_empty() {
+            all.push(std::mem::take(&mut run));
+        }
+        all.push(w);
+    }
+    if !run.is_empty() {
+        all.push(run);
+    }
+    let mut seen = std::collections::HashSet::new();
+    let kept: Vec<String> = all
+        .iter()
+        .filter(|w| !is_stop_word(w) && !is_single_cjk(w))
+        .filter(|w| seen.insert((*w).clone()))
+        .cloned()
+        .collect();
+    if kept.is_empty() { all } else { kept }
+}
+
 /// A tantivy tokenizer made of one of this module's analyses ([`analyze`], [`bigrams`]).
 #[derive(Clone)]
 pub struct PieceTokenizer(fn(&str) -> Vec<Piece>);

@@ -136,7 +136,11 @@ pub async fn start_loops(
                 let _ = relay.await;
             }));
         }
-        None => handles.push(tokio::spawn(runner::run(ctx.clone(), stop.clone()))),
+        None => handles.push(tokio::spawn(runner::run(
+            ctx.clone(),
+            stop.clone(),
+            ctx.kinds(),
+        ))),
     }
     Ok(handles)
 }
@@ -185,7 +189,9 @@ pub async fn run(settings: WorkerSettings) -> anyhow::Result<()> {
                     let (registry, outstanding, db) =
                         (registry.clone(), outstanding.clone(), db.clone());
                     async move {
-                        if let Ok(n) = domain::jobs::outstanding_due(&db).await {
+                        if let Ok(n) =
+                            domain::jobs::outstanding_due(&db, domain::jobs::Kinds::All).await
+                        {
                             outstanding.set(i64::try_from(n).unwrap_or(i64::MAX));
                         }
                         let mut buf = Vec::new();

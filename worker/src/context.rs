@@ -14,6 +14,16 @@ pub struct JobContext {
     /// A name for this process in locks and consumer groups.
     pub worker_id: String,
     pub jobs_total: IntCounterVec,
+    /// The search index this process keeps, when it keeps one (the API does; a `worker` does
+    /// not, and never takes the jobs that need it).
+    pub search: Option<SearchIndex>,
+}
+
+/// A search engine and what documents are built with.
+#[derive(Clone)]
+pub struct SearchIndex {
+    pub engine: Arc<dyn search::SearchEngine>,
+    pub policy: domain::xkqz::XkqzPolicy,
 }
 
 impl JobContext {
@@ -36,7 +46,25 @@ impl JobContext {
             settings,
             worker_id: format!("{}-{}", hostname(), uuid::Uuid::new_v4().simple()),
             jobs_total,
+            search: None,
         })
+    }
+
+    /// This process keeps `index`: it runs the search jobs too.
+    #[must_use]
+    pub fn with_search(mut self, index: SearchIndex) -> Self {
+        self.search = Some(index);
+        self
+    }
+
+    /// The jobs this process takes from the outbox.
+    #[must_use]
+    pub fn kinds(&self) -> domain::jobs::Kinds {
+        if self.search.is_some() {
+            domain::jobs::Kinds::All
+        } else {
+            domain::jobs::Kinds::Except(domain::jobs::SEARCH_KINDS)
+        }
     }
 }
 

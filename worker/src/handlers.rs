@@ -6,6 +6,7 @@ use crate::error::JobError;
 use crate::mail::Outgoing;
 use crate::mail::ics::{self, IcsEvent};
 use crate::mail::templates::Templates;
+use crate::search_jobs;
 use chrono::{DateTime, Duration, Utc};
 use domain::entities::json::IndustryList;
 use domain::entities::{
@@ -41,6 +42,11 @@ pub async fn perform(ctx: &JobContext, m: &job::Model) -> Result<(), JobError> {
         Job::AnnounceEvent { event_id } => announce(ctx, &event_id).await,
         Job::RemindEvent { event_id, revision } => remind(ctx, &event_id, revision).await,
         Job::SendMail { user_id, key, mail } => send_mail(ctx, &m.id, &user_id, &key, &mail).await,
+        Job::SyncProducts { product_ids } => search_jobs::sync_products(ctx, &product_ids).await,
+        Job::SyncSupplier { supplier_id } => search_jobs::sync_supplier(ctx, &supplier_id).await,
+        Job::AnnounceListing { product_id } => {
+            search_jobs::announce_listing(ctx, &product_id).await
+        }
     }
 }
 
@@ -253,7 +259,7 @@ pub fn order_number(id: &str) -> String {
     tail.into_iter().rev().collect::<String>().to_uppercase()
 }
 
-fn yuan(fen: i64) -> String {
+pub(crate) fn yuan(fen: i64) -> String {
     let sign = if fen < 0 { "-" } else { "" };
     let fen = fen.unsigned_abs();
     format!("{sign}{}.{:02} 元", fen / 100, fen % 100)
@@ -392,6 +398,16 @@ async fn send_mail(
     let prepared = match mail.about() {
         About::Event(id) => prepare_event(ctx, id, mail, &u).await?,
         About::Order(id) => prepare_order(ctx, id, &u).await?,
+        About::Match {
+            need_id,
+            product_id,
+        } => search_jobs::prepare_new_match(ctx, need_id, product_id, &u)
+            .await?
+            .map(|(context, link)| Prepared {
+                context,
+                link,
+                ics: None,
+            }),
     };
     // The object is gone (deleted since): nothing to tell.
     let Some(p) = prepared else {
@@ -474,23 +490,33 @@ async fn waitlist_position(
 pub async fn run_one(ctx: &JobContext, m: job::Model) {
     let started = std::time::Instant::now();
     let result = perform(ctx, &m).await;
+    record(ctx, &m, &result, started).await;
+}
+
+/// Records a job's outcome on its row: done, retry later, or dead.
+pub async fn record(
+    ctx: &JobContext,
+    m: &job::Model,
+    result: &Result<(), JobError>,
+    started: std::time::Instant,
+) {
     let outcome = match &result {
         Ok(()) => jobs::complete(&ctx.db, &m.id).await.map(|()| "done"),
-        Err(JobError::Retry(e)) => jobs::fail(&ctx.db, &m, e, false).await.map(|s| {
+        Err(JobError::Retry(e)) => jobs::fail(&ctx.db, m, e, false).await.map(|s| {
             if s == domain::values::JobStatus::Dead {
                 "dead"
             } else {
                 "retry"
             }
         }),
-        Err(JobError::Permanent(e)) => jobs::fail(&ctx.db, &m, e, true).await.map(|_| "dead"),
+        Err(JobError::Permanent(e)) => jobs::fail(&ctx.db, m, e, true).await.map(|_| "dead"),
     };
     match outcome {
         Ok(o) => {
             ctx.jobs_total
                 .with_label_values(&[m.kind.as_str(), o])
                 .inc();
-            match &result {
+            match result {
                 Ok(()) => {
                     tracing::debug!(job = %m.id, kind = %m.kind, ms = started.elapsed().as_millis() as u64, "job done")
                 }

@@ -11,8 +11,9 @@ pub mod handlers;
 pub mod mail;
 pub mod redis_transport;
 pub mod runner;
+pub mod search_jobs;
 pub mod settings;
 
-pub use context::JobContext;
+pub use context::{JobContext, SearchIndex};
 pub use error::JobError;
 pub use settings::JobSettings;

@@ -69,7 +69,9 @@ async fn relay_once(
 ) -> anyhow::Result<usize> {
     // Check Redis first so rows are not leased while it is down.
     let _: String = redis::cmd("PING").query_async(con).await?;
-    let rows = domain::jobs::claim_due(&ctx.db, me, 500, lease).await?;
+    // Search jobs stay in the outbox for the processes that hold the index.
+    let kinds = domain::jobs::Kinds::Except(domain::jobs::SEARCH_KINDS);
+    let rows = domain::jobs::claim_due(&ctx.db, me, 500, lease, kinds).await?;
     if rows.is_empty() {
         return Ok(0);
     }

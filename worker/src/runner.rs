@@ -3,6 +3,8 @@
 
 use crate::context::JobContext;
 use crate::handlers::run_one;
+use crate::search_jobs;
+use domain::entities::job;
 use domain::jobs;
 use std::time::Duration;
 use tokio::sync::watch;
@@ -11,48 +13,92 @@ use tokio::task::JoinSet;
 /// How often an idle runner looks for due work (first mail well under a second).
 const IDLE_POLL: Duration = Duration::from_millis(100);
 
-/// Runs until `stop` turns true, then lets in-flight jobs finish.
-pub async fn run(ctx: JobContext, mut stop: watch::Receiver<bool>) {
+/// Search jobs claimed at once: an index commit costs about the same for one product as for
+/// hundreds, so a burst of approvals is indexed in a few commits.
+const SEARCH_BATCH: u64 = 500;
+
+/// The search and the other kinds among `kinds`.
+fn split(kinds: jobs::Kinds) -> (bool, Option<jobs::Kinds>) {
+    use jobs::Kinds;
+    match kinds {
+        Kinds::All => (true, Some(Kinds::Except(jobs::SEARCH_KINDS))),
+        Kinds::Only(k) if k == jobs::SEARCH_KINDS => (true, None),
+        Kinds::Except(k) if k == jobs::SEARCH_KINDS => (false, Some(kinds)),
+        other => (false, Some(other)),
+    }
+}
+
+async fn claim(
+    ctx: &JobContext,
+    limit: u64,
+    lease: chrono::Duration,
+    kinds: jobs::Kinds,
+) -> Vec<job::Model> {
+    match jobs::claim_due(&ctx.db, &ctx.worker_id, limit, lease, kinds).await {
+        Ok(c) => c,
+        Err(e) => {
+            tracing::warn!(error = %e, "claiming jobs failed");
+            Vec::new()
+        }
+    }
+}
+
+/// Runs the jobs of `kinds` until `stop` turns true, then lets in-flight jobs finish. Search
+/// jobs run one batch at a time (one index writer); the others, up to `WORKER_CONCURRENCY`
+/// at once.
+pub async fn run(ctx: JobContext, mut stop: watch::Receiver<bool>, kinds: jobs::Kinds) {
     let limit = ctx.settings.worker_concurrency.max(1);
     let lease = chrono::Duration::from_std(ctx.settings.job_lease)
         .unwrap_or_else(|_| chrono::Duration::seconds(60));
+    let (search, others) = split(kinds);
     let mut running: JoinSet<()> = JoinSet::new();
+    let mut indexing: JoinSet<()> = JoinSet::new();
     loop {
         if *stop.borrow() {
             break;
         }
         while running.try_join_next().is_some() {}
-        let free = limit.saturating_sub(running.len());
-        let claimed = if free > 0 {
-            match jobs::claim_due(&ctx.db, &ctx.worker_id, free as u64, lease).await {
-                Ok(c) => c,
-                Err(e) => {
-                    tracing::warn!(error = %e, "claiming jobs failed");
-                    Vec::new()
-                }
+        while indexing.try_join_next().is_some() {}
+        let mut claimed_any = false;
+        if search && indexing.is_empty() {
+            let batch = claim(
+                &ctx,
+                SEARCH_BATCH,
+                lease,
+                jobs::Kinds::Only(jobs::SEARCH_KINDS),
+            )
+            .await;
+            if !batch.is_empty() {
+                claimed_any = true;
+                let ctx = ctx.clone();
+                indexing.spawn(async move { search_jobs::run_batch(&ctx, batch).await });
             }
-        } else {
-            Vec::new()
-        };
-        if claimed.is_empty() {
+        }
+        let free = limit.saturating_sub(running.len());
+        if let Some(k) = others.filter(|_| free > 0) {
+            let claimed = claim(&ctx, free as u64, lease, k).await;
+            claimed_any |= !claimed.is_empty();
+            for m in claimed {
+                let ctx = ctx.clone();
+                running.spawn(async move { run_one(&ctx, m).await });
+            }
+        }
+        if !claimed_any {
             tokio::select! {
                 _ = tokio::time::sleep(IDLE_POLL) => {}
                 _ = running.join_next(), if !running.is_empty() => {}
+                _ = indexing.join_next(), if !indexing.is_empty() => {}
                 // A dropped sender (the owning application is gone) also means stop.
                 changed = stop.changed() => if changed.is_err() { break },
             }
-            continue;
-        }
-        for m in claimed {
-            let ctx = ctx.clone();
-            running.spawn(async move { run_one(&ctx, m).await });
         }
     }
     tracing::info!(
-        in_flight = running.len(),
+        in_flight = running.len() + indexing.len(),
         "job runner stopping: finishing in-flight jobs"
     );
     while running.join_next().await.is_some() {}
+    while indexing.join_next().await.is_some() {}
 }
 
 /// Runs due jobs until none are left or `timeout` passes (tests and commands).
@@ -63,11 +109,11 @@ pub async fn drain(ctx: &JobContext, timeout: Duration) -> Result<(), String> {
     let deadline = tokio::time::Instant::now() + timeout;
     let lease = chrono::Duration::seconds(60);
     loop {
-        let claimed = jobs::claim_due(&ctx.db, &ctx.worker_id, 64, lease)
+        let claimed = jobs::claim_due(&ctx.db, &ctx.worker_id, 64, lease, ctx.kinds())
             .await
             .map_err(|e| e.to_string())?;
         if claimed.is_empty() {
-            let left = jobs::outstanding_due(&ctx.db)
+            let left = jobs::outstanding_due(&ctx.db, ctx.kinds())
                 .await
                 .map_err(|e| e.to_string())?;
             if left == 0 {
@@ -76,13 +122,26 @@ pub async fn drain(ctx: &JobContext, timeout: Duration) -> Result<(), String> {
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
         let mut set = JoinSet::new();
-        for m in claimed {
-            let ctx = ctx.clone();
-            set.spawn(async move { run_one(&ctx, m).await });
-        }
+        spawn_claimed(ctx, &mut set, claimed);
         while set.join_next().await.is_some() {}
         if tokio::time::Instant::now() > deadline {
             return Err("jobs still due after the timeout".into());
         }
+    }
+}
+
+/// Starts claimed jobs: the search jobs among them as one batch (one index write), every
+/// other job on its own.
+fn spawn_claimed(ctx: &JobContext, set: &mut JoinSet<()>, claimed: Vec<job::Model>) {
+    let (search, others): (Vec<job::Model>, Vec<job::Model>) = claimed
+        .into_iter()
+        .partition(|m| jobs::SEARCH_KINDS.contains(&m.kind.as_str()));
+    if !search.is_empty() {
+        let ctx = ctx.clone();
+        set.spawn(async move { search_jobs::run_batch(&ctx, search).await });
+    }
+    for m in others {
+        let ctx = ctx.clone();
+        set.spawn(async move { run_one(&ctx, m).await });
     }
 }

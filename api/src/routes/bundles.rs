@@ -6,13 +6,16 @@ use crate::routes::products::ReviewRequest;
 use crate::state::AppState;
 use actix_web::{HttpResponse, get, patch, post, web};
 use domain::services::Page;
+use domain::services::PageRequest;
 use domain::services::bundles::{self, BundlePatch, BundleView, NewBundle};
+use domain::services::page::MAX_PER_PAGE;
 use domain::values::{Industry, ListingStatus};
 use domain::{Checker, DomainError};
-use search::BundleQuery;
+use search::{BundleQuery, BundleText, ProductQuery};
 
-/// Publicly listed bundles (listed, seller vetted, every product listed).
-#[utoipa::path(tag = "bundles", params(("industry" = Option<Industry>, Query), ("supplier_id" = Option<String>, Query), ("page" = Option<u64>, Query), ("per_page" = Option<u64>, Query)),
+/// Publicly listed bundles (listed, seller vetted, every product listed). `q` finds bundles by
+/// their name and description, and by the products they hold.
+#[utoipa::path(tag = "bundles", params(("q" = Option<String>, Query), ("industry" = Option<Industry>, Query), ("supplier_id" = Option<String>, Query), ("page" = Option<u64>, Query), ("per_page" = Option<u64>, Query)),
     responses((status = 200, body = Page<BundleView>), (status = 422, body = crate::error::Problem)))]
 #[get("/bundles")]
 pub async fn list(
@@ -21,13 +24,34 @@ pub async fn list(
     q: QueryMap,
 ) -> ApiResult<HttpResponse> {
     let mut c = Checker::new();
-    let query = BundleQuery {
+    let text = q.text(&mut c, "q", 100).filter(|t| !t.trim().is_empty());
+    let mut query = BundleQuery {
         industry: q.code(&mut c, "industry", Industry::from_code, Industry::codes()),
         supplier_id: q.text(&mut c, "supplier_id", 64),
         page: q.page(&mut c),
         ..BundleQuery::default()
     };
     c.finish()?;
+    if let Some(text) = text {
+        // A bundle is found by its own words or by its products' (with the engine's Chinese
+        // words, synonyms and typo tolerance).
+        let products = state
+            .search
+            .engine
+            .search(&ProductQuery {
+                q: Some(text.clone()),
+                page: PageRequest {
+                    page: 1,
+                    per_page: MAX_PER_PAGE,
+                },
+                ..ProductQuery::default()
+            })
+            .await?;
+        query.text = Some(BundleText {
+            q: text,
+            product_ids: products.page.items.into_iter().map(|h| h.id).collect(),
+        });
+    }
     let found = query.run(&state.db).await?;
     Ok(HttpResponse::Ok().json(found.map(BundleView::from)))
 }

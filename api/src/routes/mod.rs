@@ -5,11 +5,13 @@ pub mod bundles;
 pub mod enterprises;
 pub mod events;
 pub mod me;
+pub mod needs;
 pub mod notifications;
 pub mod ops;
 pub mod orders;
 pub mod organisation;
 pub mod products;
+pub mod search_admin;
 pub mod stats;
 pub mod suppliers;
 
@@ -40,7 +42,7 @@ impl Modify for BearerAuth {
 #[openapi(
     info(
         title = "中小企业数字化转型服务平台 API",
-        description = "SME digital-transformation marketplace: accounts, enterprises (一企一档), suppliers, 小快轻准 products and bundles. Errors are RFC 9457 problem+json.",
+        description = "SME digital-transformation marketplace: accounts, enterprises (一企一档), suppliers, 小快轻准 products and bundles, search, needs and matching, events, orders. Errors are RFC 9457 problem+json.",
         version = "1.0.0"
     ),
     servers((url = "/api/v1")),
@@ -58,6 +60,8 @@ impl Modify for BearerAuth {
         notifications::list, notifications::get_preferences, notifications::put_preferences,
         notifications::jobs_list, notifications::jobs_retry,
         orders::place, orders::list, orders::get_one, orders::accept, orders::reject, orders::contract, orders::complete, orders::cancel,
+        needs::create, needs::list, needs::get_one, needs::close, needs::matches, suppliers::leads,
+        search_admin::reindex,
     ),
     modifiers(&BearerAuth)
 )]
@@ -136,6 +140,13 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .service(orders::contract)
                 .service(orders::complete)
                 .service(orders::cancel)
+                .service(needs::create)
+                .service(needs::list)
+                .service(needs::get_one)
+                .service(needs::close)
+                .service(needs::matches)
+                .service(suppliers::leads)
+                .service(search_admin::reindex)
                 .default_service(web::to(not_found)),
         )
         .default_service(web::to(not_found));

@@ -12,7 +12,7 @@ use domain::services::Page;
 use domain::services::products::{self, NewProduct, ProductPatch, ProductView, ReviewDecision};
 use domain::values::{Delivery, Industry, Stage};
 use search::{ProductQuery, ProductSort};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 pub(crate) fn view(state: &AppState, (p, supplier_name): (product::Model, String)) -> ProductView {
     ProductView::new(p, supplier_name, &state.policy)
@@ -45,13 +45,53 @@ fn sort_from_code(code: &str) -> Option<ProductSort> {
     }
 }
 
-/// Listed products of vetted suppliers, filtered, sorted and paginated.
+fn json_bytes<T: Serialize>(v: &T) -> Result<Bytes, search::SearchError> {
+    serde_json::to_vec(v)
+        .map(Bytes::from)
+        .map_err(|e| search::SearchError::Domain(domain::DomainError::Internal(e.to_string())))
+}
+
+/// A page of search results: the listing's page, and how many of all results fall in each
+/// industry, stage and delivery.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct SearchPage {
+    pub items: Vec<ProductView>,
+    pub total: u64,
+    pub page: u64,
+    pub per_page: u64,
+    /// Present when `q` is given: counts per code, e.g. `{"industry": {"pcb": 3}}`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Object>)]
+    pub facets: Option<search::engine::Facets>,
+}
+
+/// The engine's hits shown as the database has them now (a hit delisted a moment ago is left
+/// out).
+async fn search_page(
+    db: &sea_orm::DatabaseConnection,
+    policy: &domain::xkqz::XkqzPolicy,
+    found: search::engine::SearchResults,
+) -> Result<SearchPage, search::SearchError> {
+    let ids: Vec<String> = found.page.items.iter().map(|h| h.id.clone()).collect();
+    let mut views = search::proposals::listed_products(db, policy, &ids).await?;
+    Ok(SearchPage {
+        items: ids.iter().filter_map(|id| views.remove(id)).collect(),
+        total: found.page.total,
+        page: found.page.page,
+        per_page: found.page.per_page,
+        facets: Some(found.facets),
+    })
+}
+
+/// Listed products of vetted suppliers, filtered, sorted and paginated. With `q`, the search
+/// engine answers (Chinese words, synonyms, typos; relevance first unless another sort is
+/// asked for) and the response adds `facets`.
 #[utoipa::path(tag = "products", params(
     ("q" = Option<String>, Query), ("industry" = Option<Industry>, Query), ("stage" = Option<Stage>, Query),
     ("delivery" = Option<Delivery>, Query), ("max_price_fen" = Option<i64>, Query, description = "on the pilot price"),
     ("max_deploy_days" = Option<i32>, Query), ("ai_powered" = Option<bool>, Query), ("supplier_id" = Option<String>, Query),
     ("sort" = Option<ProductSort>, Query), ("page" = Option<u64>, Query), ("per_page" = Option<u64>, Query)),
-    responses((status = 200, body = Page<ProductView>), (status = 422, body = crate::error::Problem)))]
+    responses((status = 200, body = SearchPage), (status = 422, body = crate::error::Problem)))]
 #[get("/products")]
 pub async fn list(
     state: web::Data<AppState>,
@@ -82,16 +122,31 @@ pub async fn list(
     let key = req.query_string().to_owned();
     let db = state.db.clone();
     let policy = state.policy.clone();
+    let engine = state.search.engine.clone();
     let body = state
         .listing_cache
         .get_or_load(key, async move {
-            let page = query
-                .run(&db)
-                .await?
-                .map(|(p, supplier)| ProductView::new(p, supplier, &policy));
-            serde_json::to_vec(&page).map(Bytes::from).map_err(|e| {
-                search::SearchError::Domain(domain::DomainError::Internal(e.to_string()))
-            })
+            if query.q.as_deref().is_some_and(|q| !q.trim().is_empty()) {
+                let text = query.q.as_deref().unwrap_or_default();
+                // Punctuation alone names nothing: no product is about `%` or `[`.
+                if !text.chars().any(char::is_alphanumeric) {
+                    return json_bytes(&SearchPage {
+                        items: Vec::new(),
+                        total: 0,
+                        page: query.page.page,
+                        per_page: query.page.per_page,
+                        facets: Some(search::engine::Facets::default()),
+                    });
+                }
+                let found = engine.search(&query).await?;
+                json_bytes(&search_page(&db, &policy, found).await?)
+            } else {
+                let page = query
+                    .run(&db)
+                    .await?
+                    .map(|(p, supplier)| ProductView::new(p, supplier, &policy));
+                json_bytes(&page)
+            }
         })
         .await
         .map_err(|e| crate::error::ApiError::Unexpected(anyhow::anyhow!("listing: {e}")))?;
@@ -167,7 +222,10 @@ pub async fn review(
     id: web::Path<String>,
     Json(body): Json<ReviewRequest>,
 ) -> ApiResult<HttpResponse> {
-    let row = products::review(&state.db, &actor, &id, body.decision, &body.comment).await?;
+    // The index sync job is written with the change, or neither is.
+    let txn = domain::services::begin_write(&state.db).await?;
+    let row = products::review(&txn, &actor, &id, body.decision, &body.comment).await?;
+    txn.commit().await?;
     state.listing_cache.clear();
     Ok(HttpResponse::Ok().json(one(&state, row)))
 }
@@ -180,7 +238,9 @@ pub async fn delist(
     AuthUser(actor): AuthUser,
     id: web::Path<String>,
 ) -> ApiResult<HttpResponse> {
-    let row = products::delist(&state.db, &actor, &id).await?;
+    let txn = domain::services::begin_write(&state.db).await?;
+    let row = products::delist(&txn, &actor, &id).await?;
+    txn.commit().await?;
     state.listing_cache.clear();
     Ok(HttpResponse::Ok().json(one(&state, row)))
 }

@@ -13,7 +13,7 @@ use domain::services::suppliers::{self, SupplierView};
 use domain::services::{Actor, Page};
 use domain::values::SupplierStatus;
 use search::BundleQuery;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 /// Vetted suppliers for everyone; organisers and reviewers see all and may filter by `status`.
 #[utoipa::path(tag = "suppliers", params(("status" = Option<SupplierStatus>, Query), ("page" = Option<u64>, Query), ("per_page" = Option<u64>, Query)),
@@ -68,7 +68,10 @@ pub async fn vetting(
     id: web::Path<String>,
     Json(body): Json<VettingRequest>,
 ) -> ApiResult<HttpResponse> {
-    let s = suppliers::vet(&state.db, &actor, &id, body.decision, &body.reason).await?;
+    // The index sync job is written with the change, or neither is.
+    let txn = domain::services::begin_write(&state.db).await?;
+    let s = suppliers::vet(&txn, &actor, &id, body.decision, &body.reason).await?;
+    txn.commit().await?;
     state.listing_cache.clear();
     Ok(HttpResponse::Ok().json(SupplierView::from(s)))
 }
@@ -118,4 +121,44 @@ pub async fn bundles(
     };
     let found = query.run(&state.db).await?;
     Ok(HttpResponse::Ok().json(found.map(BundleView::from)))
+}
+
+/// Most leads one request may ask for.
+const MAX_LEADS: i64 = 100;
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct Leads {
+    pub items: Vec<search::proposals::Lead>,
+}
+
+/// The supplier's leads: open needs its listed products answer (each among the need's ten best
+/// matches), best first. The enterprise is shown by industry, district and size only. For the
+/// supplier's members and organisers.
+#[utoipa::path(tag = "suppliers", params(("id" = String, Path), ("limit" = Option<u32>, Query, description = "1–100, default 20")),
+    responses((status = 200, body = Leads), (status = 403, body = crate::error::Problem), (status = 404, body = crate::error::Problem), (status = 422, body = crate::error::Problem)),
+    security(("bearer" = [])))]
+#[get("/suppliers/{id}/leads")]
+pub async fn leads(
+    state: web::Data<AppState>,
+    AuthUser(actor): AuthUser,
+    id: web::Path<String>,
+    q: QueryMap,
+) -> ApiResult<HttpResponse> {
+    let mut c = Checker::new();
+    let limit = q.int(&mut c, "limit", 1, MAX_LEADS).unwrap_or(20);
+    c.finish()?;
+    // Exists for this caller at all (404 otherwise), then is theirs (403).
+    suppliers::get(&state.db, Some(&actor), &id).await?;
+    if !(actor.is_organiser() || actor.is_supplier_member(&id)) {
+        return Err(domain::DomainError::Forbidden.into());
+    }
+    let items = search::proposals::leads(
+        &state.db,
+        state.search.engine.as_ref(),
+        &state.search.policy,
+        &id,
+        usize::try_from(limit).unwrap_or(20),
+    )
+    .await?;
+    Ok(HttpResponse::Ok().json(Leads { items }))
 }

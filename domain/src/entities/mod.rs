@@ -9,6 +9,7 @@ pub mod event_registration;
 pub mod idempotency_key;
 pub mod job;
 pub mod json;
+pub mod need;
 pub mod notification;
 pub mod order;
 pub mod order_item;
@@ -25,6 +26,7 @@ pub mod prelude {
     pub use super::bundle_product::Entity as BundleProduct;
     pub use super::enterprise::Entity as Enterprise;
     pub use super::idempotency_key::Entity as IdempotencyKey;
+    pub use super::need::Entity as Need;
     pub use super::order::Entity as Order;
     pub use super::order_item::Entity as OrderItem;
     pub use super::product::Entity as Product;

@@ -17,8 +17,8 @@ pub struct Model {
     pub placed_by: String,
     pub status: OrderStatus,
     pub total_fen: i64,
-    /// The enterprise's need this order answers. Needs are not built yet, so this is an opaque
-    /// reference checked for length only.
+    /// The enterprise's need this order answers (checked to be the enterprise's own when
+    /// ordered; a plain column because orders predate needs in the schema).
     pub need_id: Option<String>,
     pub note: Option<String>,
     pub reject_reason: Option<String>,

@@ -70,8 +70,8 @@ pub struct NewOrderItem {
 pub struct NewOrder {
     /// 1–50 lines, all from one supplier.
     pub items: Vec<NewOrderItem>,
-    /// The enterprise's own need this order answers (up to 64 characters). Needs are not part
-    /// of the platform yet, so the reference is stored as given, not checked.
+    /// The enterprise's own need this order answers (422 when it is not one of the
+    /// enterprise's needs).
     #[serde(default)]
     pub need_id: Option<String>,
     /// A message to the supplier, up to 1000 characters.
@@ -729,6 +729,9 @@ where
         Stored::Nothing => {}
     }
     let checked = input.check()?;
+    if let Some(need_id) = &checked.need_id {
+        super::needs::check_reference(&txn, enterprise_id, need_id).await?;
+    }
     let priced = price(&txn, &checked.items).await?;
     // Microseconds, as PostgreSQL keeps them: the answer built here then equals the order read
     // back later.
@@ -823,18 +826,7 @@ where
     })
 }
 
-/// Begins a transaction for changing orders: on SQLite it takes the write lock at once, so a
-/// read-then-write inside it never fails with SQLITE_BUSY when another writer commits first.
-///
-/// # Errors
-/// Database errors.
-pub async fn begin_write<D: TransactionTrait>(db: &D) -> Result<D::Transaction, DbErr> {
-    db.begin_with_options(TransactionOptions {
-        sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
-        ..TransactionOptions::default()
-    })
-    .await
-}
+pub use super::begin_write;
 
 // ---------------------------------------------------------------------------------------------
 // Reading

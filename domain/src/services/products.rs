@@ -4,6 +4,7 @@ use super::Actor;
 use crate::entities::json::{IndustryList, StageList, StringList};
 use crate::entities::{product, product_industry, product_stage, supplier};
 use crate::error::{Checker, DomainError, DomainResult};
+use crate::jobs::{self, Job};
 use crate::lifecycle::ListingAction;
 use crate::new_id;
 use crate::values::{Delivery, Industry, ListingStatus, PriceUnit, Stage, SupplierStatus};
@@ -372,6 +373,27 @@ async fn set_status<C: ConnectionTrait>(
     review: Option<(&Actor, Option<String>)>,
 ) -> DomainResult<product::Model> {
     let now = Utc::now();
+    // The search index follows listings through jobs written with the change.
+    let was_listed = current.status == ListingStatus::Listed;
+    if next == ListingStatus::Listed && !was_listed {
+        jobs::enqueue(
+            db,
+            Job::AnnounceListing {
+                product_id: current.id.clone(),
+            },
+            None,
+        )
+        .await?;
+    } else if was_listed && next != ListingStatus::Listed {
+        jobs::enqueue(
+            db,
+            Job::SyncProducts {
+                product_ids: vec![current.id.clone()],
+            },
+            None,
+        )
+        .await?;
+    }
     let mut m: product::ActiveModel = current.into();
     m.status = Set(next);
     m.updated_at = Set(now);

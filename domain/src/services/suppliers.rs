@@ -3,6 +3,7 @@
 use super::{Actor, Page, PageRequest};
 use crate::entities::{json::IndustryList, supplier};
 use crate::error::{Checker, DomainError, DomainResult};
+use crate::jobs::{self, Job};
 use crate::lifecycle::VettingDecision;
 use crate::new_id;
 use crate::values::{CreditCode, Email, Industry, SupplierKind, SupplierStatus};
@@ -185,6 +186,17 @@ pub async fn vet<C: ConnectionTrait>(
         .await?
         .ok_or(DomainError::NotFound("supplier"))?;
     let next = current.status.transition(decision)?;
+    // Only a vetted supplier's products are searchable: the index follows through a job.
+    if (current.status == SupplierStatus::Vetted) != (next == SupplierStatus::Vetted) {
+        jobs::enqueue(
+            db,
+            Job::SyncSupplier {
+                supplier_id: current.id.clone(),
+            },
+            None,
+        )
+        .await?;
+    }
     let mut m: supplier::ActiveModel = current.into();
     m.status = Set(next);
     m.status_reason = Set((!reason.is_empty()).then_some(reason));

@@ -204,3 +204,40 @@ code_enum! {
         Cancelled = "cancelled", "已取消";
     }
 }
+
+code_enum! {
+    /// Where an enterprise's need (需求) stands: open needs are matched and shown to suppliers.
+    NeedStatus {
+        Open = "open", "征集中";
+        Closed = "closed", "已关闭";
+    }
+}
+
+code_enum! {
+    /// Enterprise size class (大中小微) under the manufacturing rule of 工信部联企业〔2011〕300号.
+    /// Shown instead of the enterprise to suppliers reading anonymised leads.
+    SizeBand {
+        Large = "large", "大型企业";
+        Medium = "medium", "中型企业";
+        Small = "small", "小型企业";
+        Micro = "micro", "微型企业";
+    }
+}
+
+impl SizeBand {
+    /// Manufacturing: large from 1,000 employees or 400,000 万元 revenue (the platform admits
+    /// none), medium from 300 employees and 2,000 万元, small from 20 employees and 300 万元,
+    /// micro below either.
+    #[must_use]
+    pub const fn of(employees: i64, annual_revenue_wan: i64) -> Self {
+        if employees >= 1000 || annual_revenue_wan >= 400_000 {
+            Self::Large
+        } else if employees >= 300 && annual_revenue_wan >= 2_000 {
+            Self::Medium
+        } else if employees >= 20 && annual_revenue_wan >= 300 {
+            Self::Small
+        } else {
+            Self::Micro
+        }
+    }
+}

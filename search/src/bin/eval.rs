@@ -1,9 +1,14 @@
 //! Matching quality on the labelled needs:
 //!
 //! ```text
-//! cargo run -p search --release --bin eval -- [--engine embedded] [--data search/fixtures]
-//!     [--index-dir DIR] [--verbose] [--ranks] [--explain NEED_KEY]
+//! cargo run -p search --release --bin eval -- [--engine embedded|meilisearch]
+//!     [--data search/fixtures] [--index-dir DIR] [--index-uid UID] [--verbose] [--ranks]
+//!     [--explain NEED_KEY]
 //! ```
+//!
+//! `--engine meilisearch` uses the server at `MEILI_URL` (key in `MEILI_MASTER_KEY`) and
+//! replaces the content of the index `--index-uid` (default `eval_products`), never the
+//! application's. `--index-dir` is the embedded engine's directory (default: in memory).
 //!
 //! Prints nDCG@10 and recall@10 (as the data README defines them), the time to index the
 //! catalogue and the mean and p99 time of one match. `--verbose` adds one line per need;
@@ -12,7 +17,7 @@
 //! is worth keeping when it helps needs in general, not one need.
 
 use search::eval::{self, BASELINE_NDCG, BASELINE_RECALL, Fixtures, K};
-use search::{EmbeddedEngine, SearchEngine, match_need};
+use search::{EmbeddedEngine, MeiliEngine, SearchEngine, match_need};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -20,13 +25,14 @@ struct Args {
     engine: String,
     data: PathBuf,
     index_dir: Option<PathBuf>,
+    index_uid: String,
     verbose: bool,
     ranks: bool,
     explain: Option<String>,
 }
 
-const USAGE: &str = "usage: eval [--engine embedded] [--data DIR] [--index-dir DIR] [--verbose] \
-                     [--ranks] [--explain NEED_KEY]";
+const USAGE: &str = "usage: eval [--engine embedded|meilisearch] [--data DIR] [--index-dir DIR] \
+                     [--index-uid UID] [--verbose] [--ranks] [--explain NEED_KEY]";
 
 fn parse_args() -> Result<Args, String> {
     let mut args = Args {
@@ -34,6 +40,7 @@ fn parse_args() -> Result<Args, String> {
         // The crate's own copy, wherever the command is run from.
         data: PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fixtures"),
         index_dir: None,
+        index_uid: "eval_products".to_owned(),
         verbose: false,
         ranks: false,
         explain: None,
@@ -45,6 +52,7 @@ fn parse_args() -> Result<Args, String> {
             "--engine" => args.engine = value("--engine")?,
             "--data" => args.data = PathBuf::from(value("--data")?),
             "--index-dir" => args.index_dir = Some(PathBuf::from(value("--index-dir")?)),
+            "--index-uid" => args.index_uid = value("--index-uid")?,
             "--explain" => args.explain = Some(value("--explain")?),
             "--verbose" | "-v" => args.verbose = true,
             "--ranks" => args.ranks = true,
@@ -63,7 +71,11 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let runtime = match tokio::runtime::Builder::new_current_thread().build() {
+    // With I/O and timers: the Meilisearch client needs them.
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
         Ok(r) => r,
         Err(e) => {
             eprintln!("cannot start the runtime: {e}");
@@ -88,7 +100,15 @@ async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
             Some(dir) => Box::new(EmbeddedEngine::open(dir)?),
             None => Box::new(EmbeddedEngine::in_memory()?),
         },
-        other => return Err(format!("unknown engine {other} (known: embedded)").into()),
+        "meilisearch" => {
+            let url = std::env::var("MEILI_URL")
+                .map_err(|_| "--engine meilisearch needs MEILI_URL (and MEILI_MASTER_KEY)")?;
+            let key = std::env::var("MEILI_MASTER_KEY").ok();
+            Box::new(MeiliEngine::connect(&url, key.as_deref(), &args.index_uid).await?)
+        }
+        other => {
+            return Err(format!("unknown engine {other} (known: embedded, meilisearch)").into());
+        }
     };
     let report = eval::run(engine.as_ref(), &fixtures).await?;
 

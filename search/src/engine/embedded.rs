@@ -517,7 +517,7 @@ impl Inner {
 
     /// A user's query: every word must match, itself or through a synonym.
     fn user_text_query(&self, searcher: &Searcher, q: &str) -> Option<Box<dyn Query>> {
-        let words = significant_words(q);
+        let words = text::query_words(q);
         let groups: Vec<Box<dyn Query>> = words
             .iter()
             .filter_map(|w| {
@@ -656,36 +656,6 @@ impl Inner {
     }
 }
 
-/// The words of a user's query worth searching: stop words and lone CJK characters are
-/// dropped when something else is left (a query of only `的` still searches `的`).
-fn significant_words(q: &str) -> Vec<String> {
-    // Characters jieba leaves single are rejoined when they stand together: `云控` is a word
-    // the dictionary lacks, not the two topics `云` and `控` (its character pair finds it).
-    let mut all: Vec<String> = Vec::new();
-    let mut run = String::new();
-    for w in text::words(q) {
-        if text::is_single_cjk(&w) && !text::is_stop_word(&w) {
-            run.push_str(&w);
-            continue;
-        }
-        if !run.is_empty() {
-            all.push(std::mem::take(&mut run));
-        }
-        all.push(w);
-    }
-    if !run.is_empty() {
-        all.push(run);
-    }
-    let mut seen = std::collections::HashSet::new();
-    let kept: Vec<String> = all
-        .iter()
-        .filter(|w| !text::is_stop_word(w) && !text::is_single_cjk(w))
-        .filter(|w| seen.insert((*w).clone()))
-        .cloned()
-        .collect();
-    if kept.is_empty() { all } else { kept }
-}
-
 /// Runs `top` with the total count and the facet counts in one pass over the matches.
 fn collect<C: Collector>(
     searcher: &Searcher,
@@ -727,6 +697,3 @@ fn counts<T: Ord>(
         .filter(|(_, n)| *n > 0)
         .collect()
 }
-
-#[cfg(test)]
-mod tests;

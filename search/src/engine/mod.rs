@@ -1,14 +1,20 @@
-//! Search engines behind one trait: the embedded tantivy engine ([`EmbeddedEngine`]) now,
-//! Meilisearch later. The HTTP layer holds an `Arc<dyn SearchEngine>` chosen by configuration
-//! and passes it the same [`ProductQuery`] the database listing takes, so switching engines
-//! changes no handler.
+//! Search engines behind one trait: the embedded tantivy engine ([`EmbeddedEngine`]) and
+//! Meilisearch ([`MeiliEngine`]). The HTTP layer holds an `Arc<dyn SearchEngine>` chosen by
+//! configuration and passes it the same [`ProductQuery`] the database listing takes, so
+//! switching engines changes no handler.
 //!
 //! The index holds only what may be found: listed products of vetted suppliers. Keeping it so
 //! is the caller's job (the sync jobs upsert on listing and delete on delisting/suspension).
 
 mod embedded;
+mod meilisearch;
+#[cfg(test)]
+pub(crate) mod testing;
+#[cfg(test)]
+mod tests;
 
 pub use embedded::EmbeddedEngine;
+pub use meilisearch::MeiliEngine;
 
 use crate::{ProductQuery, SearchError};
 use domain::services::Page;

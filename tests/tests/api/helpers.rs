@@ -23,7 +23,8 @@ pub struct TestApp {
     pub client: Client,
     pub db: sea_orm::DatabaseConnection,
     pub organiser: String,
-    _dir: TempDir,
+    /// The app's own directory, removed with it (`None` when attached to another's).
+    _dir: Option<TempDir>,
 }
 
 /// A directory removed on drop.
@@ -122,7 +123,7 @@ pub async fn spawn_app_with(db: Db, tweak: impl FnOnce(&mut Settings)) -> Option
         client,
         db,
         organiser: String::new(),
-        _dir: dir,
+        _dir: Some(dir),
     };
     t.organiser = t.login(ORGANISER_EMAIL, PASSWORD).await;
     Some(t)
@@ -162,6 +163,20 @@ pub struct Member {
 }
 
 impl TestApp {
+    /// A client of a server already running on `address` with its SQLite database in `dir`.
+    pub async fn attach(address: &str, dir: &std::path::Path) -> Self {
+        let url = format!("sqlite://{}?mode=rwc", dir.join("test.db").display());
+        let mut t = TestApp {
+            address: address.to_owned(),
+            client: Client::builder().build().unwrap(),
+            db: sea_orm::Database::connect(&url).await.unwrap(),
+            organiser: String::new(),
+            _dir: None,
+        };
+        t.organiser = t.login(ORGANISER_EMAIL, PASSWORD).await;
+        t
+    }
+
     pub fn url(&self, path: &str) -> String {
         if path.starts_with('/')
             && !path.starts_with("/api/")
@@ -210,7 +225,9 @@ impl TestApp {
     pub async fn wait_for_jobs(&self) {
         let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
         loop {
-            let left = domain::jobs::outstanding_due(&self.db).await.unwrap();
+            let left = domain::jobs::outstanding_due(&self.db, domain::jobs::Kinds::All)
+                .await
+                .unwrap();
             if left == 0 {
                 return;
             }
@@ -260,6 +277,14 @@ impl TestApp {
         self.register("enterprise", enterprise_org()).await
     }
 
+    /// Posts a need for `member`'s enterprise; returns its id.
+    pub async fn need(&self, member: &Member, body: &Value) -> String {
+        let r = self.post("/needs", Some(&member.token), body).await;
+        assert_eq!(r.status(), 201);
+        let v: Value = r.json().await.unwrap();
+        v["id"].as_str().unwrap().to_owned()
+    }
+
     /// A supplier, vetted by the organiser.
     pub async fn vetted_supplier(&self) -> Member {
         let s = self.register("supplier", supplier_org()).await;
@@ -303,6 +328,8 @@ impl TestApp {
             )
             .await;
         assert_eq!(r.status(), 200);
+        // The search index follows through a job; searches in the tests see it done.
+        self.wait_for_jobs().await;
         id
     }
 }

@@ -10,6 +10,7 @@ mod accounts;
 mod bundles;
 mod enterprises;
 mod events;
+mod needs;
 mod operations;
 mod orders;
 mod products;

@@ -184,14 +184,20 @@ fn list_ids(page: &Value) -> Vec<String> {
 
 // ---------------------------------------------------------------------------------------------
 
+fn need_body() -> Value {
+    json!({"title": "批次追溯", "description": "按批次追溯PCB生产过程", "stages": ["manufacturing"],
+           "budget_fen": 5_000_000})
+}
+
 async fn order_goes_placed_accepted_contracted_completed(app: TestApp) {
     let w = world(&app).await;
+    let need = app.need(&w.e, &need_body()).await;
     let body = json!({
         "items": [
             {"product_id": w.p1, "quantity": 3},
             {"product_id": w.p2, "quantity": 1}
         ],
-        "need_id": "need-123",
+        "need_id": need,
         "note": "  请尽快联系  "
     });
     let r = place(&app, &w.e.token, Some(&new_key()), &body).await;
@@ -214,7 +220,7 @@ async fn order_goes_placed_accepted_contracted_completed(app: TestApp) {
         ])
     );
     assert_eq!(o["total_fen"], 5_300_000);
-    assert_eq!(o["need_id"], "need-123");
+    assert_eq!(o["need_id"], need.as_str());
     assert_eq!(o["note"], "请尽快联系");
     assert!(
         o["reject_reason"].is_null() && o["contract"].is_null(),
@@ -938,16 +944,35 @@ async fn order_body_validation(app: TestApp) {
     problem(r, 415).await;
     assert_eq!(list(&app, &w.e.token, "").await["total"], 0);
 
-    // Limits are inclusive; a blank note or need is simply absent.
+    // The need must be one of the enterprise's own: not an unknown id, not another's.
+    let other = app.register_enterprise().await;
+    let others_need = app.need(&other, &need_body()).await;
+    for need in ["n".repeat(64), others_need] {
+        invalid(
+            place(
+                &app,
+                &w.e.token,
+                Some(&new_key()),
+                &json!({"items": [{"product_id": p, "quantity": 1}], "need_id": need}),
+            )
+            .await,
+            "need_id",
+        )
+        .await;
+    }
+    assert_eq!(list(&app, &w.e.token, "").await["total"], 0);
+
+    // Limits are inclusive; a blank note is simply absent.
+    let own_need = app.need(&w.e, &need_body()).await;
     let o = placed(
         &app,
         &w.e.token,
-        &json!({"items": [{"product_id": p, "quantity": 1000}], "note": "  ", "need_id": "n".repeat(64)}),
+        &json!({"items": [{"product_id": p, "quantity": 1000}], "note": "  ", "need_id": own_need}),
     )
     .await;
     assert_eq!(o["total_fen"], 1_500_000_000i64);
     assert!(o["note"].is_null(), "{o}");
-    assert_eq!(o["need_id"], "n".repeat(64));
+    assert_eq!(o["need_id"], own_need.as_str());
 }
 
 async fn contract_terms_validation(app: TestApp) {

@@ -35,6 +35,8 @@ const ORDER_TEMPLATES: &[(&str, &str)] = templates!(
     "order_completed",
 );
 
+const MATCH_TEMPLATES: &[(&str, &str)] = templates!("new_match");
+
 pub struct Templates {
     env: Environment<'static>,
 }
@@ -63,7 +65,11 @@ impl Templates {
             "order_facts.txt.j2",
             include_str!("../../templates/order_facts.txt.j2"),
         )?;
-        for (name, source) in TEMPLATES.iter().chain(ORDER_TEMPLATES) {
+        for (name, source) in TEMPLATES
+            .iter()
+            .chain(ORDER_TEMPLATES)
+            .chain(MATCH_TEMPLATES)
+        {
             env.add_template(name, source)?;
         }
         Ok(Self { env })
@@ -88,6 +94,22 @@ impl Templates {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn new_match_renders_its_facts() {
+        let t = Templates::new().unwrap();
+        let ctx = serde_json::json!({
+            "name": "陈经理",
+            "need": {"title": "总装线扫码报工"},
+            "product": {"name": "轻量MES", "summary": "扫码报工", "supplier": "某服务商",
+                        "pilot_price": "8.6 万元", "deploy_days": 20, "link": "http://x/#/products/1"},
+            "link": "http://x/#/needs/1"
+        });
+        let r = t.render("new_match", &ctx).unwrap();
+        assert!(r.subject.contains("轻量MES") && r.subject.contains("总装线扫码报工"));
+        assert!(r.text.contains("8.6 万元") && r.text.contains("http://x/#/needs/1"));
+        assert!(r.html.contains("<html") && r.html.contains("某服务商"));
+    }
 
     #[test]
     fn every_template_renders() {

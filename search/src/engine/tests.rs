@@ -1,7 +1,8 @@
-//! The embedded engine against the contract: Chinese text, synonyms, typos, every filter and
-//! sort, pages, facets, deletes and a reopened index.
+//! Both engines against the one contract: Chinese text, synonyms, typos, every filter and
+//! sort, pages, facets, writes, a reopened index and candidates. One body per behaviour, run
+//! on each engine (see [`on_both_engines`]).
 
-use super::EmbeddedEngine;
+use super::testing::{EmbeddedIndex, MeiliIndex, TestIndex};
 use crate::engine::{CandidateQuery, Filter, ProductDocument, SearchEngine, WeightedTerm};
 use crate::{ProductQuery, ProductSort};
 use domain::services::PageRequest;
@@ -74,8 +75,9 @@ fn catalogue() -> Vec<ProductDocument> {
     vec![mes, gerber, aoi, wms, energy]
 }
 
-async fn engine() -> EmbeddedEngine {
-    let e = EmbeddedEngine::in_memory().expect("engine");
+/// An engine on the test's index, holding the catalogue.
+async fn engine(index: &dyn TestIndex) -> Box<dyn SearchEngine> {
+    let e = index.open().await;
     e.upsert(catalogue()).await.expect("upsert");
     e
 }
@@ -87,7 +89,7 @@ fn query(q: Option<&str>) -> ProductQuery {
     }
 }
 
-async fn ids(e: &EmbeddedEngine, q: &ProductQuery) -> Vec<String> {
+async fn ids(e: &dyn SearchEngine, q: &ProductQuery) -> Vec<String> {
     e.search(q)
         .await
         .expect("search")
@@ -98,46 +100,42 @@ async fn ids(e: &EmbeddedEngine, q: &ProductQuery) -> Vec<String> {
         .collect()
 }
 
-#[tokio::test]
-async fn chinese_words_are_found_inside_longer_text() {
-    let e = engine().await;
+async fn chinese_words_are_found_inside_longer_text(index: &dyn TestIndex) {
+    let e = engine(index).await;
     // `报工` is inside `扫码报工`; `出入库` inside `扫码出入库`.
-    assert_eq!(ids(&e, &query(Some("报工"))).await, ["p1"]);
-    assert_eq!(ids(&e, &query(Some("出入库"))).await, ["p4"]);
+    assert_eq!(ids(&*e, &query(Some("报工"))).await, ["p1"]);
+    assert_eq!(ids(&*e, &query(Some("出入库"))).await, ["p4"]);
     // Every word must match: the WMS has `扫码` but not `报工`.
-    assert_eq!(ids(&e, &query(Some("扫码报工"))).await, ["p1"]);
+    assert_eq!(ids(&*e, &query(Some("扫码报工"))).await, ["p1"]);
     // Stop words and punctuation do not narrow the result.
-    assert_eq!(ids(&e, &query(Some("我们的库存！"))).await, ["p4"]);
+    assert_eq!(ids(&*e, &query(Some("我们的库存！"))).await, ["p4"]);
     // A word the dictionary lacks (`线体`, cut into single characters) is still found, as
     // its characters in a row, and only in a row.
-    assert_eq!(ids(&e, &query(Some("线体"))).await, ["p1"]);
-    assert!(ids(&e, &query(Some("体线"))).await.is_empty());
+    assert_eq!(ids(&*e, &query(Some("线体"))).await, ["p1"]);
+    assert!(ids(&*e, &query(Some("体线"))).await.is_empty());
     // Nothing but punctuation is no text at all: everything, newest first.
-    assert_eq!(ids(&e, &query(Some("，。"))).await.len(), 5);
+    assert_eq!(ids(&*e, &query(Some("，。"))).await.len(), 5);
 }
 
-#[tokio::test]
-async fn synonyms_find_the_other_spelling() {
-    let e = engine().await;
-    assert_eq!(ids(&e, &query(Some("制造执行系统"))).await, ["p1"]);
+async fn synonyms_find_the_other_spelling(index: &dyn TestIndex) {
+    let e = engine(index).await;
+    assert_eq!(ids(&*e, &query(Some("制造执行系统"))).await, ["p1"]);
     // The AOI product says `自动光学检测`, and `aoi` (any case) means the same.
-    assert_eq!(ids(&e, &query(Some("aoi"))).await, ["p3"]);
-    assert_eq!(ids(&e, &query(Some("能耗"))).await, ["p5"]);
-    assert_eq!(ids(&e, &query(Some("仓储管理"))).await, ["p4"]);
+    assert_eq!(ids(&*e, &query(Some("aoi"))).await, ["p3"]);
+    assert_eq!(ids(&*e, &query(Some("能耗"))).await, ["p5"]);
+    assert_eq!(ids(&*e, &query(Some("仓储管理"))).await, ["p4"]);
 }
 
-#[tokio::test]
-async fn an_ascii_typo_is_forgiven_but_not_in_short_acronyms() {
-    let e = engine().await;
-    assert_eq!(ids(&e, &query(Some("Gerbr"))).await, ["p2"]);
-    assert_eq!(ids(&e, &query(Some("gerber"))).await, ["p2"]);
+async fn an_ascii_typo_is_forgiven_but_not_in_short_acronyms(index: &dyn TestIndex) {
+    let e = engine(index).await;
+    assert_eq!(ids(&*e, &query(Some("Gerbr"))).await, ["p2"]);
+    assert_eq!(ids(&*e, &query(Some("gerber"))).await, ["p2"]);
     // One edit away from `MES`, but three letters are an acronym, not a typo.
-    assert!(ids(&e, &query(Some("MEX"))).await.is_empty());
+    assert!(ids(&*e, &query(Some("MEX"))).await.is_empty());
 }
 
-#[tokio::test]
-async fn every_filter_holds() {
-    let e = engine().await;
+async fn every_filter_holds(index: &dyn TestIndex) {
+    let e = engine(index).await;
     let with = |f: &dyn Fn(&mut ProductQuery)| {
         let mut q = query(None);
         q.sort = ProductSort::PriceAsc;
@@ -186,37 +184,36 @@ async fn every_filter_holds() {
         vec!["p4"],
     ));
     for (q, expected) in cases {
-        assert_eq!(ids(&e, &q).await, expected, "{q:?}");
+        assert_eq!(ids(&*e, &q).await, expected, "{q:?}");
     }
 }
 
-#[tokio::test]
-async fn every_sort_orders_and_ties_go_by_id() {
-    let e = engine().await;
+async fn every_sort_orders_and_ties_go_by_id(index: &dyn TestIndex) {
+    let e = engine(index).await;
     let sorted = |sort| ProductQuery {
         sort,
         ..ProductQuery::default()
     };
     // p4 and p5 cost the same: by id.
     assert_eq!(
-        ids(&e, &sorted(ProductSort::PriceAsc)).await,
+        ids(&*e, &sorted(ProductSort::PriceAsc)).await,
         ["p4", "p5", "p2", "p3", "p1"]
     );
     assert_eq!(
-        ids(&e, &sorted(ProductSort::PriceDesc)).await,
+        ids(&*e, &sorted(ProductSort::PriceDesc)).await,
         ["p1", "p3", "p2", "p4", "p5"]
     );
     assert_eq!(
-        ids(&e, &sorted(ProductSort::Newest)).await,
+        ids(&*e, &sorted(ProductSort::Newest)).await,
         ["p4", "p2", "p3", "p1", "p5"]
     );
     assert_eq!(
-        ids(&e, &sorted(ProductSort::DeployDays)).await,
+        ids(&*e, &sorted(ProductSort::DeployDays)).await,
         ["p4", "p5", "p2", "p3", "p1"]
     );
     // Relevance without text: the newest first, as in the database listing.
     assert_eq!(
-        ids(&e, &sorted(ProductSort::Relevance)).await,
+        ids(&*e, &sorted(ProductSort::Relevance)).await,
         ["p4", "p2", "p3", "p1", "p5"]
     );
     // Relevance with text: the name outweighs the summary.
@@ -236,9 +233,8 @@ async fn every_sort_orders_and_ties_go_by_id() {
     assert!(r.page.items.iter().all(|h| h.score.is_none()));
 }
 
-#[tokio::test]
-async fn pages_slice_the_result_and_keep_the_total() {
-    let e = engine().await;
+async fn pages_slice_the_result_and_keep_the_total(index: &dyn TestIndex) {
+    let e = engine(index).await;
     let page = |page, per_page| ProductQuery {
         sort: ProductSort::PriceAsc,
         page: PageRequest { page, per_page },
@@ -249,7 +245,7 @@ async fn pages_slice_the_result_and_keep_the_total() {
     assert_eq!((r.page.page, r.page.per_page), (2, 2));
     let got: Vec<&str> = r.page.items.iter().map(|h| h.id.as_str()).collect();
     assert_eq!(got, ["p2", "p3"]);
-    assert_eq!(ids(&e, &page(3, 2)).await, ["p1"]);
+    assert_eq!(ids(&*e, &page(3, 2)).await, ["p1"]);
     let beyond = e.search(&page(9, 2)).await.expect("search");
     assert!(beyond.page.items.is_empty());
     assert_eq!(beyond.page.total, 5);
@@ -265,9 +261,8 @@ async fn pages_slice_the_result_and_keep_the_total() {
     );
 }
 
-#[tokio::test]
-async fn facets_count_the_whole_result() {
-    let e = engine().await;
+async fn facets_count_the_whole_result(index: &dyn TestIndex) {
+    let e = engine(index).await;
     let all = e.search(&query(None)).await.expect("search").facets;
     assert_eq!(all.industry.get(&Industry::Pcb), Some(&2));
     assert_eq!(all.industry.get(&Industry::SmartAppliances), Some(&2));
@@ -291,57 +286,52 @@ async fn facets_count_the_whole_result() {
     assert_eq!(r.facets.delivery.get(&Delivery::OnPremise), None);
 }
 
-#[tokio::test]
-async fn writes_replace_delete_and_clear() {
-    let e = engine().await;
+async fn writes_replace_delete_and_clear(index: &dyn TestIndex) {
+    let e = engine(index).await;
     assert_eq!(e.count().await.expect("count"), 5);
     // Same id: replaced, not duplicated.
     let mut renamed = doc("p4", "云仓", "仓库盘点");
     renamed.created_at = 1_700_000_400;
     e.upsert(vec![renamed]).await.expect("upsert");
     assert_eq!(e.count().await.expect("count"), 5);
-    assert!(ids(&e, &query(Some("出入库"))).await.is_empty());
-    assert_eq!(ids(&e, &query(Some("盘点"))).await, ["p4"]);
+    assert!(ids(&*e, &query(Some("出入库"))).await.is_empty());
+    assert_eq!(ids(&*e, &query(Some("盘点"))).await, ["p4"]);
 
     e.delete(vec!["p2".into(), "nope".into()])
         .await
         .expect("delete");
-    assert!(ids(&e, &query(Some("Gerber"))).await.is_empty());
+    assert!(ids(&*e, &query(Some("Gerber"))).await.is_empty());
     assert_eq!(e.count().await.expect("count"), 4);
 
     e.replace_all(catalogue()).await.expect("replace");
-    assert_eq!(ids(&e, &query(Some("Gerber"))).await, ["p2"]);
+    assert_eq!(ids(&*e, &query(Some("Gerber"))).await, ["p2"]);
     assert_eq!(e.count().await.expect("count"), 5);
 
     e.clear().await.expect("clear");
     assert_eq!(e.count().await.expect("count"), 0);
-    assert!(ids(&e, &query(None)).await.is_empty());
+    assert!(ids(&*e, &query(None)).await.is_empty());
 }
 
-#[tokio::test]
-async fn a_persisted_index_keeps_its_documents() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let path = dir.path().join("index");
+async fn a_reopened_index_keeps_its_documents(index: &dyn TestIndex) {
     {
-        let e = EmbeddedEngine::open(&path).expect("open");
-        e.upsert(catalogue()).await.expect("upsert");
+        let e = engine(index).await;
         e.delete(vec!["p5".into()]).await.expect("delete");
     }
-    let e = EmbeddedEngine::open(&path).expect("reopen");
+    let e = index.open().await;
     assert_eq!(e.count().await.expect("count"), 4);
-    // The tokenizers are registered again on open: Chinese and synonyms still work.
-    assert_eq!(ids(&e, &query(Some("制造执行系统"))).await, ["p1"]);
-    assert!(ids(&e, &query(Some("能耗"))).await.is_empty());
+    // What the engine sets up on open (tokenizers, index settings) is in place again:
+    // Chinese and synonyms still work.
+    assert_eq!(ids(&*e, &query(Some("制造执行系统"))).await, ["p1"]);
+    assert!(ids(&*e, &query(Some("能耗"))).await.is_empty());
     // And it can still be written.
     e.upsert(vec![doc("p7", "设备点检", "点检保养")])
         .await
         .expect("upsert");
-    assert_eq!(ids(&e, &query(Some("保养"))).await, ["p7"]);
+    assert_eq!(ids(&*e, &query(Some("保养"))).await, ["p7"]);
 }
 
-#[tokio::test]
-async fn candidates_meet_the_filter_and_follow_the_weights() {
-    let e = engine().await;
+async fn candidates_meet_the_filter_and_follow_the_weights(index: &dyn TestIndex) {
+    let e = engine(index).await;
     let term = |text: &str, weight| WeightedTerm {
         text: text.into(),
         weight,
@@ -386,4 +376,72 @@ async fn candidates_meet_the_filter_and_follow_the_weights() {
         ..loose
     };
     assert!(e.candidates(&empty).await.expect("candidates").is_empty());
+}
+
+/// Runs each behaviour on the embedded engine (`embedded::NAME`) and on Meilisearch
+/// (`meilisearch::NAME`, when `MEILI_URL` is set), each on a scratch index of its own.
+macro_rules! on_both_engines {
+    ($($test:ident),* $(,)?) => {
+        mod embedded {
+            $(
+                #[tokio::test]
+                async fn $test() {
+                    super::$test(&super::EmbeddedIndex::new()).await;
+                }
+            )*
+        }
+        mod meilisearch {
+            $(
+                #[tokio::test]
+                async fn $test() {
+                    if let Some(index) = super::MeiliIndex::from_env(stringify!($test)) {
+                        super::$test(&index).await;
+                    }
+                }
+            )*
+        }
+    };
+}
+
+on_both_engines!(
+    chinese_words_are_found_inside_longer_text,
+    synonyms_find_the_other_spelling,
+    an_ascii_typo_is_forgiven_but_not_in_short_acronyms,
+    every_filter_holds,
+    every_sort_orders_and_ties_go_by_id,
+    pages_slice_the_result_and_keep_the_total,
+    facets_count_the_whole_result,
+    writes_replace_delete_and_clear,
+    a_reopened_index_keeps_its_documents,
+    candidates_meet_the_filter_and_follow_the_weights,
+);
+
+/// Meilisearch failures name the server and what to check, without a server too.
+#[tokio::test]
+async fn meilisearch_errors_say_what_failed() {
+    use super::MeiliEngine;
+    // Port 1 of the loopback: nothing listens there.
+    let e = MeiliEngine::connect("http://127.0.0.1:1", None, "products")
+        .await
+        .expect_err("no server");
+    assert!(
+        e.to_string()
+            .contains("Meilisearch at http://127.0.0.1:1 cannot be reached"),
+        "{e}"
+    );
+    let e = MeiliEngine::connect("http://127.0.0.1:1", None, "no spaces")
+        .await
+        .expect_err("bad uid");
+    assert!(e.to_string().contains("index uid"), "{e}");
+    let Some(index) = MeiliIndex::from_env("meilisearch_errors_say_what_failed") else {
+        return;
+    };
+    let url = std::env::var(super::testing::MEILI_URL).expect("MEILI_URL");
+    if std::env::var(super::testing::MEILI_MASTER_KEY).is_ok() {
+        let e = MeiliEngine::connect(&url, Some("not-the-key"), "products")
+            .await
+            .expect_err("wrong key");
+        assert!(e.to_string().contains("refused the API key"), "{e}");
+    }
+    drop(index);
 }
