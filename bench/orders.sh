@@ -27,7 +27,9 @@
 # Knobs (environment): DURATION=20, WARMUP=3 (seconds of unmeasured ordering first),
 # CONNECTIONS=32, WRK_THREADS=2, PRODUCTS=5, DATABASES="sqlite postgres",
 # API_BIN=target/release/api, PG_HOST=127.0.0.1, PG_PORT=5432, PG_USER=postgres,
-# SERVER_ENV="DB_MAX_CONNECTIONS=32 ..." (extra server variables), KEEP_TMP=1.
+# PG_PARAMS (query of the database URL, e.g. sslmode=disable; by default the connection uses
+# TLS when the server offers it, as Debian's does), SERVER_ENV="DB_MAX_CONNECTIONS=32 ..."
+# (extra server variables), KEEP_TMP=1.
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -43,6 +45,7 @@ DATABASES=${DATABASES:-sqlite postgres}
 PG_HOST=${PG_HOST:-127.0.0.1}
 PG_PORT=${PG_PORT:-5432}
 PG_USER=${PG_USER:-postgres}
+PG_PARAMS=${PG_PARAMS:-}
 SERVER_ENV=${SERVER_ENV:-}
 ORG_EMAIL='bench-organiser@bench.example.com'
 ORG_PASSWORD="bench-organiser-$RANDOM$RANDOM"
@@ -198,7 +201,7 @@ bench_backend() {
       ensure_postgres
       PG_DB="bench_orders_$(date +%s)_$$"
       pg -d postgres -c "CREATE DATABASE \"$PG_DB\"" >/dev/null || die "could not create database $PG_DB"
-      env_vars+=("DATABASE_URL=postgres://$PG_USER@$PG_HOST:$PG_PORT/$PG_DB"
+      env_vars+=("DATABASE_URL=postgres://$PG_USER@$PG_HOST:$PG_PORT/$PG_DB${PG_PARAMS:+?$PG_PARAMS}"
                  "JWT_SECRET=bench-jwt-secret-$(date +%s%N)-0123456789abcdef")
       ;;
     *) die "unknown database '$db' (expected sqlite or postgres)" ;;
@@ -263,6 +266,9 @@ bench_backend() {
   local after lines keys in_flight made verdict
   after=$(settle "$db" "$data_dir")
   lines=$(sql "$db" "$data_dir" "SELECT count(*) FROM order_items")
+  local jobs_all jobs_done
+  jobs_all=$(sql "$db" "$data_dir" "SELECT count(*) FROM jobs")
+  jobs_done=$(sql "$db" "$data_dir" "SELECT count(*) FROM jobs WHERE status = 'done'")
   keys=$(sql "$db" "$data_dir" "SELECT count(*) FROM idempotency_keys")
   made=$((after - before))
   in_flight=$((sent - ok - bad))
@@ -287,6 +293,7 @@ bench_backend() {
     printf "  CPU per order: server %.2f ms", 1000 * s / hz / n
     if (db == "postgres") printf ", PostgreSQL %.2f ms", 1000 * p / hz / n
     printf ", whole machine %.2f ms\n", 1000 * a / hz / n }'
+  printf '  mail jobs: %s of %s done when the run ended (the rest are sent afterwards)\n' "$jobs_done" "$jobs_all"
   printf '  database: %s new orders (expected %s..%s), %s order lines and %s keys for %s orders: %s\n' \
     "$made" "$ok" "$((ok + in_flight))" "$lines" "$keys" "$after" "$verdict"
   echo

@@ -3002,14 +3002,15 @@
   const NEED_TONE = { open: 'green', closed: 'grey' };
   const needPath = (id) => `/needs/${encodeURIComponent(id)}`;
 
-  // Scores may come as 0–1 or 0–100; shown as a percentage either way.
+  // Match scores are relative to the need's best match (1.0), so they read as "compared with
+  // the best"; a 0–100 score is shown as it is.
   function fmtScore(s) {
     const n = Number(s);
     if (!Number.isFinite(n)) return '—';
     return `${Math.round(n <= 1 ? n * 100 : n)}%`;
   }
   function scoreBadge(s) {
-    return h('span', { class: 'score', title: '匹配度' }, h('span', { class: 'sr-only' }, '匹配度 '), fmtScore(s));
+    return h('span', { class: 'score', title: '相对匹配度：本需求的最佳匹配记为 100%' }, h('span', { class: 'sr-only' }, '相对匹配度 '), fmtScore(s));
   }
   function reasonChips(reasons) {
     if (!reasons || !reasons.length) return null;
@@ -3156,7 +3157,7 @@
         ])),
       h('section', { class: 'section' },
         h('h2', null, '为您匹配的产品与方案包'),
-        h('p', { class: 'muted small' }, '按匹配度从高到低；标签说明推荐理由。', mine && n.status === 'open' ? '下单时会自动关联本需求。' : ''),
+        h('p', { class: 'muted small' }, '按匹配度从高到低（最佳匹配记为 100%）；标签说明推荐理由。', mine && n.status === 'open' ? '下单时会自动关联本需求。' : ''),
         matchError ? alertBox('warn', '暂时无法获取匹配结果', matchError.message)
           : items.length ? h('ol', { class: 'grid match-list' }, items.map((m) => matchCard(m, n)))
             : emptyState('暂未找到匹配的产品。可调整需求描述或预算后重新发布，或直接浏览产品目录。', linkTo('/products', '浏览产品目录', 'btn'))));
@@ -3183,15 +3184,25 @@
         h('dl', { class: 'facts' },
           h('div', null, h('dt', null, '预算：'), h('dd', null, fmtMoney(n.budget_fen))),
           h('div', null, h('dt', null, '部署周期：'), h('dd', null, n.max_deploy_days ? `${fmtNum(n.max_deploy_days)} 天以内` : '不限'))),
-        (l.products || []).length ? h('div', { class: 'lead-products' },
-          h('h4', null, '贵单位匹配的产品'),
-          h('ul', { class: 'list-plain' }, l.products.map((pr) => h('li', null,
-            h('div', { class: 'title-row' }, linkTo(`/products/${encodeURIComponent(pr.id)}`, pr.name), scoreBadge(pr.score)),
-            reasonChips(pr.reasons))))) : null));
+        leadProducts(l.products || [])));
+    };
+    // The best three products with their first reasons; the rest folded away, so a lead stays
+    // readable however many products match it.
+    const leadProducts = (products) => {
+      if (!products.length) return null;
+      const item = (pr) => h('li', null,
+        h('div', { class: 'title-row' }, linkTo(`/products/${encodeURIComponent(pr.id)}`, pr.name), scoreBadge(pr.score)),
+        reasonChips((pr.reasons || []).slice(0, 3)));
+      const more = products.slice(3);
+      return h('div', { class: 'lead-products' },
+        h('h4', null, '贵单位匹配的产品'),
+        h('ul', { class: 'list-plain' }, products.slice(0, 3).map(item)),
+        more.length ? h('details', null, h('summary', null, `另有 ${more.length} 款产品匹配`),
+          h('ul', { class: 'list-plain' }, more.map(item))) : null);
     };
     return frag(
       pageHead('商机线索', {
-        lead: '与贵单位在架产品相匹配的企业需求，按匹配度排序。为保护企业信息，仅显示行业、区域和规模；企业选择下单后，您将在“客户订单”中看到。',
+        lead: '与贵单位在架产品相匹配的企业需求，按匹配度排序（百分比为相对匹配度）。为保护企业信息，仅显示行业、区域和规模；企业选择下单后，您将在“客户订单”中看到。',
       }),
       supplierStatusNotice(),
       items.length ? h('ol', { class: 'grid lead-list' }, items.map(leadCard))
