@@ -111,7 +111,7 @@ impl Settings {
                 Env::prefixed("XKQZ_")
                     .map(|k| format!("xkqz.{}", k.as_str().to_lowercase()).into()),
             );
-        let s: Self = fig.extract().map_err(|e| {
+        let name = |e: figment::Error| {
             let var = if e.path.is_empty() {
                 "configuration".to_owned()
             } else if e.path.first().is_some_and(|p| p == "xkqz") {
@@ -120,7 +120,11 @@ impl Settings {
                 e.path.join("_").to_uppercase()
             };
             SettingsError(format!("{var}: {}", e.kind))
-        })?;
+        };
+        // Read on their own first: inside `Self` they are flattened, and serde's flatten loses
+        // the name of a malformed one.
+        fig.extract::<worker::JobSettings>().map_err(name)?;
+        let s: Self = fig.extract().map_err(name)?;
         s.check()?;
         Ok(s)
     }
