@@ -65,13 +65,16 @@ impl WorkerSettings {
                 .only(&vars)
                 .map(|k| k.as_str().to_lowercase().into()),
         );
-        fig.extract().map_err(|e| {
+        let name = |e: figment::Error| {
             anyhow::anyhow!(
                 "configuration error: {}: {}",
                 e.path.join("_").to_uppercase(),
                 e.kind
             )
-        })
+        };
+        // On their own first: flattened into `Self`, a malformed one would lose its name.
+        fig.extract::<JobSettings>().map_err(name)?;
+        fig.extract().map_err(name)
     }
 
     #[must_use]
