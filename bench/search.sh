@@ -17,6 +17,8 @@
 # Requirements: target/release/api (cargo build --release -p api), python3, curl, wrk.
 # Run from the repository root:   bash bench/search.sh
 # Knobs: PRODUCTS=10000 DURATION=15 CONNECTIONS=32 WRK_THREADS=2 LOAD_THREADS=16 KEEP_TMP=1
+#        PERF=1 (a perf profile of the server per run, kept with KEEP_TMP=1)
+#        MATCH_CACHE_SECS=0 (every match computed: the cost of matching itself)
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 API_BIN=${API_BIN:-target/release/api}
@@ -112,15 +114,34 @@ with open(f"{work}/match_paths.txt", "w") as f:
 PY
 
 to_ms() { awk -v v="$1" 'BEGIN { n = v + 0; u = v; sub(/^[0-9.]+/, "", u); if (u == "us") n /= 1000; else if (u == "s") n *= 1000; printf "%.2f", n }'; }
+# CPU seconds the server has used (user + system): per request, a figure that other work on
+# the machine does not distort the way it does latency.
+server_cpu_ticks() { awk '{print $14 + $15}' "/proc/$SERVER_PID/stat"; }
 run() { # label paths-file
   log "wrk $1: -t$WRK_THREADS -c$CONNECTIONS -d${DURATION}s"
+  local ticks0; ticks0=$(server_cpu_ticks)
+  local perf_pid=""
+  if [[ "${PERF:-0}" == 1 ]]; then
+    perf record -e cpu-clock -F 499 -g -o "$WORK/$1.perf" -p "$SERVER_PID" >/dev/null 2>&1 &
+    perf_pid=$!
+  fi
   PATHS_FILE="$2" wrk -t"$WRK_THREADS" -c"$CONNECTIONS" -d"${DURATION}s" --latency --timeout 10s \
     -s bench/rotate.lua "$BASE" >"$WORK/$1.txt" 2>&1 || { cat "$WORK/$1.txt" >&2; die "wrk failed"; }
+  local ticks1; ticks1=$(server_cpu_ticks)
+  if [[ -n "$perf_pid" ]]; then
+    kill -INT "$perf_pid"; wait "$perf_pid" 2>/dev/null || true
+    perf report -i "$WORK/$1.perf" --no-children --percent-limit 1.5 --stdio 2>/dev/null \
+      | grep -v '^$' | head -n 120 >"$WORK/$1.perf.txt" || true
+    log "profile: $WORK/$1.perf.txt"
+  fi
   sed 's/^/    /' "$WORK/$1.txt" >&2
-  printf '%-8s %10s req/s   p50 %8s ms   p99 %8s ms   non-2xx %s\n' "$1" \
+  local requests; requests=$(awk '/requests in/ {print $1}' "$WORK/$1.txt")
+  printf '%-8s %10s req/s   p50 %8s ms   p99 %8s ms   server CPU %s ms/req   non-2xx %s\n' "$1" \
     "$(awk '/^Requests\/sec:/ {print $2}' "$WORK/$1.txt")" \
     "$(to_ms "$(awk '$1 == "50%" {print $2; exit}' "$WORK/$1.txt")")" \
     "$(to_ms "$(awk '$1 == "99%" {print $2; exit}' "$WORK/$1.txt")")" \
+    "$(awk -v t="$((ticks1 - ticks0))" -v n="$requests" -v hz="$(getconf CLK_TCK)" \
+        'BEGIN { printf "%.2f", n > 0 ? t * 1000 / hz / n : 0 }')" \
     "$(awk '/Non-2xx/ {print $NF}' "$WORK/$1.txt" | grep . || echo 0)"
 }
 # Warm the engine and the database caches (not measured).

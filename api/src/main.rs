@@ -5,6 +5,9 @@ use clap::{Parser, Subcommand};
 use migration::{Migrator, MigratorTrait};
 use std::process::ExitCode;
 
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[derive(Parser)]
 #[command(
     name = "api",

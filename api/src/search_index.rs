@@ -63,7 +63,10 @@ pub async fn open_fresh(
         );
     }
     Ok(worker::SearchIndex {
-        engine,
+        matcher: Arc::new(search::Matcher::new(
+            engine,
+            std::time::Duration::from_secs(settings.match_cache_secs),
+        )),
         policy: settings.xkqz.clone(),
     })
 }

@@ -27,6 +27,7 @@ const VARIABLES: &[&str] = &[
     "QUERY_TIMEOUT_SECS",
     "REQUEST_TIMEOUT_SECS",
     "LISTING_CACHE_MS",
+    "MATCH_CACHE_SECS",
     "MEILI_URL",
     "MEILI_MASTER_KEY",
     "MEILI_INDEX",
@@ -53,6 +54,10 @@ pub struct Settings {
     pub request_timeout_secs: u64,
     /// How long a public listing page may be served from memory (0 = never).
     pub listing_cache_ms: u64,
+    /// How long a need's matches may be remembered (0 = never). Any change to the index this
+    /// process sees forgets them at once; the limit bounds how long another replica's change
+    /// to a shared Meilisearch index can go unseen.
+    pub match_cache_secs: u64,
     /// Meilisearch serves search and matching when set; the embedded engine (an index under
     /// `DATA_DIR/index`) otherwise.
     pub meili_url: Option<String>,
@@ -83,6 +88,7 @@ impl Default for Settings {
             query_timeout_secs: 5,
             request_timeout_secs: 10,
             listing_cache_ms: 1000,
+            match_cache_secs: 60,
             meili_url: None,
             meili_master_key: None,
             meili_index: "products".into(),

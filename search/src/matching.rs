@@ -27,7 +27,7 @@ use serde::Serialize;
 use std::collections::HashSet;
 
 /// A need as matching sees it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct NeedQuery {
     /// The need's title, a line break, its description (the first line weighs a little more).
     pub text: String,
@@ -299,7 +299,7 @@ pub async fn match_need(
         .into_iter()
         .map(|(s, c)| Match {
             reasons: reasons(&c.document, need, &terms),
-            product_id: c.document.id,
+            product_id: c.document.id.clone(),
             score: s / best,
         })
         .collect())

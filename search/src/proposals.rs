@@ -1,12 +1,12 @@
 //! What matching offers people: the products and bundles proposed for a need, the leads a
 //! supplier sees (open needs its products answer), and the needs a newly listed product
-//! answers. Ranking is [`match_need`]'s; this module adds bundles, reads the authoritative rows
+//! answers. Ranking is [`crate::match_need`]'s (remembered by the [`Matcher`]); this module adds bundles, reads the authoritative rows
 //! from the database (an index entry may lag a change by a moment) and keeps enterprises
 //! anonymous towards suppliers.
 
 use crate::engine::ProductDocument;
 use crate::matching::{money, need_filter};
-use crate::{Match, NeedQuery, SearchEngine, SearchError, match_need};
+use crate::{Match, Matcher, NeedQuery, SearchError};
 use domain::entities::{bundle, enterprise, need, product, supplier};
 use domain::services::bundles::{BundleView, with_products};
 use domain::services::needs::{self, AnonymousEnterprise};
@@ -214,7 +214,7 @@ async fn bundles_for<C: ConnectionTrait>(
 /// Database or engine errors.
 pub async fn for_need<C: ConnectionTrait>(
     db: &C,
-    engine: &dyn SearchEngine,
+    matcher: &Matcher,
     policy: &XkqzPolicy,
     n: &need::Model,
     e: &enterprise::Model,
@@ -224,7 +224,7 @@ pub async fn for_need<C: ConnectionTrait>(
         return Ok(Vec::new());
     }
     let q = need_query(n, e, limit.max(BUNDLE_SOURCE_MATCHES));
-    let matches = match_need(engine, &q).await?;
+    let matches = matcher.match_need(&q).await?;
     let ids: Vec<String> = matches.iter().map(|m| m.product_id.clone()).collect();
     let products = listed_products(db, policy, &ids).await?;
     let mut out: Vec<Proposal> = bundles_for(db, &q, &matches).await?;
@@ -286,7 +286,7 @@ pub struct Lead {
 /// Database or engine errors.
 pub async fn leads<C: ConnectionTrait>(
     db: &C,
-    engine: &dyn SearchEngine,
+    matcher: &Matcher,
     policy: &XkqzPolicy,
     supplier_id: &str,
     limit: usize,
@@ -319,7 +319,7 @@ pub async fn leads<C: ConnectionTrait>(
         if !own.iter().any(|d| filter.accepts(d)) {
             continue;
         }
-        let matches = match_need(engine, &q).await?;
+        let matches = matcher.match_need(&q).await?;
         let mut products = Vec::new();
         let mut score = 0.0_f32;
         for (rank, m) in matches.into_iter().enumerate() {
@@ -367,7 +367,7 @@ pub async fn leads<C: ConnectionTrait>(
 /// Database or engine errors.
 pub async fn needs_answered_by<C: ConnectionTrait>(
     db: &C,
-    engine: &dyn SearchEngine,
+    matcher: &Matcher,
     policy: &XkqzPolicy,
     product_id: &str,
 ) -> Result<Vec<need::Model>, SearchError> {
@@ -388,7 +388,7 @@ pub async fn needs_answered_by<C: ConnectionTrait>(
         if !need_filter(&q).accepts(&doc) {
             continue;
         }
-        if match_need(engine, &q)
+        if matcher.match_need(&q)
             .await?
             .iter()
             .any(|m| m.product_id == doc.id)

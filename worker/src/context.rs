@@ -19,11 +19,18 @@ pub struct JobContext {
     pub search: Option<SearchIndex>,
 }
 
-/// A search engine and what documents are built with.
+/// A search engine (with the matches it gave lately) and what documents are built with.
 #[derive(Clone)]
 pub struct SearchIndex {
-    pub engine: Arc<dyn search::SearchEngine>,
+    pub matcher: Arc<search::Matcher>,
     pub policy: domain::xkqz::XkqzPolicy,
+}
+
+impl SearchIndex {
+    #[must_use]
+    pub fn engine(&self) -> &Arc<dyn search::SearchEngine> {
+        self.matcher.engine()
+    }
 }
 
 impl JobContext {

@@ -25,7 +25,7 @@ fn engine_failed(e: search::SearchError) -> JobError {
 /// `Retry` when the database or the engine fails.
 pub async fn sync_products(ctx: &JobContext, ids: &[String]) -> Result<(), JobError> {
     let ix = index(ctx)?;
-    search::sync::sync_products(&ctx.db, ix.engine.as_ref(), &ix.policy, ids)
+    search::sync::sync_products(&ctx.db, ix.engine().as_ref(), &ix.policy, ids)
         .await
         .map_err(engine_failed)
 }
@@ -34,7 +34,7 @@ pub async fn sync_products(ctx: &JobContext, ids: &[String]) -> Result<(), JobEr
 /// `Retry` when the database or the engine fails.
 pub async fn sync_supplier(ctx: &JobContext, supplier_id: &str) -> Result<(), JobError> {
     let ix = index(ctx)?;
-    search::sync::sync_supplier(&ctx.db, ix.engine.as_ref(), &ix.policy, supplier_id)
+    search::sync::sync_supplier(&ctx.db, ix.engine().as_ref(), &ix.policy, supplier_id)
         .await
         .map_err(engine_failed)
 }
@@ -54,7 +54,7 @@ pub async fn announce_listing(ctx: &JobContext, product_id: &str) -> Result<(), 
 async fn tell_needs(ctx: &JobContext, product_id: &str) -> Result<(), JobError> {
     let ix = index(ctx)?;
     let needs: Vec<need::Model> =
-        search::proposals::needs_answered_by(&ctx.db, ix.engine.as_ref(), &ix.policy, product_id)
+        search::proposals::needs_answered_by(&ctx.db, &ix.matcher, &ix.policy, product_id)
             .await
             .map_err(engine_failed)?;
     for n in needs {

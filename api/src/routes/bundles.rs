@@ -37,7 +37,7 @@ pub async fn list(
         // words, synonyms and typo tolerance).
         let products = state
             .search
-            .engine
+            .engine()
             .search(&ProductQuery {
                 q: Some(text.clone()),
                 page: PageRequest {

@@ -96,7 +96,7 @@ pub async fn matches(
     let (n, e) = needs::get(&state.db, &actor, &id).await?;
     let items = proposals::for_need(
         &state.db,
-        state.search.engine.as_ref(),
+        &state.search.matcher,
         &state.search.policy,
         &n,
         &e,

@@ -122,7 +122,7 @@ pub async fn list(
     let key = req.query_string().to_owned();
     let db = state.db.clone();
     let policy = state.policy.clone();
-    let engine = state.search.engine.clone();
+    let engine = state.search.engine().clone();
     let body = state
         .listing_cache
         .get_or_load(key, async move {

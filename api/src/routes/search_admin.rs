@@ -31,13 +31,13 @@ pub async fn reindex(
     let started = std::time::Instant::now();
     let documents = search::sync::rebuild(
         &state.db,
-        state.search.engine.as_ref(),
+        state.search.engine().as_ref(),
         &state.search.policy,
     )
     .await?;
     state.listing_cache.clear();
     Ok(HttpResponse::Ok().json(Reindexed {
-        engine: state.search.engine.name(),
+        engine: state.search.engine().name(),
         documents,
         took_ms: u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
     }))

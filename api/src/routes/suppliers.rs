@@ -154,7 +154,7 @@ pub async fn leads(
     }
     let items = search::proposals::leads(
         &state.db,
-        state.search.engine.as_ref(),
+        &state.search.matcher,
         &state.search.policy,
         &id,
         usize::try_from(limit).unwrap_or(20),

@@ -59,6 +59,10 @@ pub struct MeiliEngine {
     client: Client,
     url: String,
     uid: String,
+    /// Writes this process made (see [`SearchEngine::generation`]). Another process's writes
+    /// to the same index are not seen here: `Matcher`'s age limit covers those.
+    /// Shared by clones, which write the same index.
+    writes: std::sync::Arc<std::sync::atomic::AtomicU64>,
 }
 
 impl std::fmt::Debug for MeiliEngine {
@@ -94,6 +98,7 @@ impl MeiliEngine {
             client,
             url,
             uid: index_uid.to_owned(),
+            writes: std::sync::Arc::default(),
         };
         engine.prepare(index_uid).await?;
         Ok(engine)
@@ -151,6 +156,9 @@ impl MeiliEngine {
 
     /// Sends a write and waits for it to succeed.
     async fn finish(&self, sent: Result<TaskInfo, Error>, what: &str) -> Result<(), SearchError> {
+        // Counted whatever the outcome: a failed or timed-out task may still have changed
+        // the index.
+        let _counted = WriteCounted(&self.writes);
         let task = sent.map_err(|e| self.error(what, e))?;
         match self.wait(task, what).await? {
             Task::Failed { content } => Err(self.task_failed(what, &content.error)),
@@ -209,6 +217,15 @@ impl MeiliEngine {
         let deleted = self.client.delete_index(&scratch).await;
         let cleanup = self.finish(deleted, "deleting the scratch index").await;
         result.and(cleanup)
+    }
+}
+
+/// Bumps the write count when dropped, so that every way out of a write counts it.
+struct WriteCounted<'a>(&'a std::sync::atomic::AtomicU64);
+
+impl Drop for WriteCounted<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
     }
 }
 
@@ -297,6 +314,10 @@ impl SearchEngine for MeiliEngine {
         "meilisearch"
     }
 
+    fn generation(&self) -> u64 {
+        self.writes.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
     async fn upsert(&self, docs: Vec<ProductDocument>) -> Result<(), SearchError> {
         self.write_documents(&self.uid, &docs).await
     }
@@ -380,7 +401,7 @@ impl SearchEngine for MeiliEngine {
                 score: sort
                     .is_none()
                     .then_some(h.ranking_score.unwrap_or(0.0) as f32),
-                document: h.result,
+                document: std::sync::Arc::new(h.result),
             })
             .collect();
         let distribution = found.facet_distribution.unwrap_or_default();

@@ -23,6 +23,7 @@ use domain::values::{Delivery, Industry, Stage};
 use domain::xkqz::Xkqz;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 /// An engine failure as the crate's error. Not a variant of its own: `SearchError` is matched
 /// exhaustively by the HTTP layer, and an engine failure is an internal error (500) there.
@@ -161,7 +162,8 @@ pub struct CandidateQuery {
 /// A document with its text relevance (the engine's own scale: compare within one query only).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Candidate {
-    pub document: ProductDocument,
+    /// Shared: an engine may hand out the same parsed document to many queries.
+    pub document: Arc<ProductDocument>,
     pub score: f32,
 }
 
@@ -171,7 +173,7 @@ pub struct SearchHit {
     pub id: String,
     /// Text relevance, when the query had text and was sorted by relevance.
     pub score: Option<f32>,
-    pub document: ProductDocument,
+    pub document: Arc<ProductDocument>,
 }
 
 /// Counts of the matching products (all pages) per value; values without products are absent.
@@ -194,6 +196,10 @@ pub struct SearchResults {
 pub trait SearchEngine: Send + Sync {
     /// A short name for logs and the eval report (`embedded`, `meilisearch`).
     fn name(&self) -> &'static str;
+
+    /// Changes whenever what searches see may have changed: answers derived from searches
+    /// (a need's matches) are remembered under it.
+    fn generation(&self) -> u64;
 
     /// Adds documents, replacing any with the same id.
     async fn upsert(&self, docs: Vec<ProductDocument>) -> Result<(), SearchError>;

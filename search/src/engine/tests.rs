@@ -256,7 +256,7 @@ async fn pages_slice_the_result_and_keep_the_total(index: &dyn TestIndex) {
     // The hit carries the document as indexed.
     let first = e.search(&page(1, 1)).await.expect("search");
     assert_eq!(
-        first.page.items.first().map(|h| &h.document),
+        first.page.items.first().map(|h| &*h.document),
         catalogue().get(3)
     );
 }

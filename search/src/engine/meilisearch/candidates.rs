@@ -167,7 +167,7 @@ pub(super) async fn candidates(
         }
     }
     let mut found = documents(engine, scores.into_iter().collect()).await?;
-    let docs: Vec<ProductDocument> = found.iter().map(|c| c.document.clone()).collect();
+    let docs: Vec<ProductDocument> = found.iter().map(|c| (*c.document).clone()).collect();
     for (c, s) in found.iter_mut().zip(loose::scores(&cq.texts, &docs)) {
         c.score += LOOSE_SHARE * s;
     }
@@ -210,7 +210,10 @@ async fn documents(
         .filter_map(|(id, score)| {
             by_id
                 .remove(&id)
-                .map(|document| Candidate { document, score })
+                .map(|document| Candidate {
+                    document: std::sync::Arc::new(document),
+                    score,
+                })
         })
         .collect())
 }
