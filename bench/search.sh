@@ -141,7 +141,7 @@ run() { # label paths-file
     "$(to_ms "$(awk '$1 == "50%" {print $2; exit}' "$WORK/$1.txt")")" \
     "$(to_ms "$(awk '$1 == "99%" {print $2; exit}' "$WORK/$1.txt")")" \
     "$(awk -v t="$((ticks1 - ticks0))" -v n="$requests" -v hz="$(getconf CLK_TCK)" \
-        'BEGIN { printf "%.2f", n > 0 ? t * 1000 / hz / n : 0 }')" \
+        'BEGIN { printf "%.2f", (n > 0 ? t * 1000 / hz / n : 0) }')" \
     "$(awk '/Non-2xx/ {print $NF}' "$WORK/$1.txt" | grep . || echo 0)"
 }
 # Warm the engine and the database caches (not measured).

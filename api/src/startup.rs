@@ -159,7 +159,7 @@ pub async fn connect(settings: &Settings) -> anyhow::Result<DatabaseConnection> 
     }
     worker::db::connect(
         &settings.database_url(),
-        settings.db_max_connections,
+        settings.pool_size(),
         Duration::from_secs(settings.query_timeout_secs),
     )
     .await

@@ -226,9 +226,16 @@ pub async fn for_need<C: ConnectionTrait>(
     let q = need_query(n, e, limit.max(BUNDLE_SOURCE_MATCHES));
     let matches = matcher.match_need(&q).await?;
     let ids: Vec<String> = matches.iter().map(|m| m.product_id.clone()).collect();
-    let products = listed_products(db, policy, &ids).await?;
+    // Only the first `limit` products can make the answer; the ones after them are read only
+    // to replace any the database no longer lists (the index lags a change by a moment).
+    let mut products = HashMap::new();
+    let mut next = 0;
+    while products.len() < limit && next < ids.len() {
+        let end = ids.len().min(next + limit - products.len());
+        products.extend(listed_products(db, policy, &ids[next..end]).await?);
+        next = end;
+    }
     let mut out: Vec<Proposal> = bundles_for(db, &q, &matches).await?;
-    let mut products = products;
     out.extend(matches.into_iter().filter_map(|m| {
         products.remove(&m.product_id).map(|p| Proposal {
             kind: ProposalKind::Product,
