@@ -238,3 +238,27 @@ impl Settings {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_pool_fits_the_database_unless_set() {
+        let sqlite = Settings::default();
+        let cpus = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
+        assert_eq!(sqlite.pool_size() as usize, cpus * 2);
+
+        let postgres = Settings {
+            database_url: Some(SecretString::from("postgres://postgres@127.0.0.1/x")),
+            ..Settings::default()
+        };
+        assert_eq!(postgres.pool_size(), 16);
+
+        let set = Settings {
+            db_max_connections: Some(3),
+            ..postgres
+        };
+        assert_eq!(set.pool_size(), 3);
+    }
+}
