@@ -18,7 +18,15 @@ pub enum Transport {
 pub struct Mailer {
     transport: Transport,
     from: Mailbox,
+    /// SMTP transactions at once. lettre's pool bounds only the connections it keeps idle, not
+    /// those it opens: without this, a batch of mails opened a connection each and closed those
+    /// beyond the pool's size afterwards.
+    sessions: tokio::sync::Semaphore,
 }
+
+/// SMTP connections one process opens at most: mail batches come much bigger, and a relay
+/// (Postfix: 50 per client by default) refuses a client with too many.
+pub const MAX_SMTP_SESSIONS: u32 = 16;
 
 /// A mail ready to send.
 pub struct Outgoing {
@@ -35,8 +43,8 @@ pub struct Outgoing {
 }
 
 impl Mailer {
-    /// SMTP from `smtp_url` (pooled, up to `connections` kept open; TLS per the URL), or files
-    /// under `mail_dir`.
+    /// SMTP from `smtp_url` (pooled, up to `connections` open, at most `MAX_SMTP_SESSIONS`;
+    /// TLS per the URL), or files under `mail_dir`.
     ///
     /// # Errors
     /// A message naming `SMTP_URL` or `MAIL_FROM` when they are malformed.
@@ -49,14 +57,15 @@ impl Mailer {
         let from: Mailbox = mail_from
             .parse()
             .map_err(|e| anyhow::anyhow!("MAIL_FROM: {e}"))?;
+        let connections = connections.clamp(1, MAX_SMTP_SESSIONS);
         let transport = match smtp_url {
             Some(url) => Transport::Smtp(
                 AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
                     .map_err(|e| anyhow::anyhow!("SMTP_URL: {e}"))?
                     .timeout(Some(std::time::Duration::from_secs(10)))
-                    // As many as mails in flight: with fewer (lettre keeps 10) every send beyond
-                    // them opened a connection and closed it afterwards.
-                    .pool_config(PoolConfig::new().max_size(connections.max(1)))
+                    // As many as may be open at once: with fewer (lettre keeps 10) every send
+                    // beyond them opened a connection and closed it afterwards.
+                    .pool_config(PoolConfig::new().max_size(connections))
                     .build(),
             ),
             None => {
@@ -66,7 +75,11 @@ impl Mailer {
                 Transport::File(AsyncFileTransport::new(mail_dir))
             }
         };
-        Ok(Self { transport, from })
+        Ok(Self {
+            transport,
+            from,
+            sessions: tokio::sync::Semaphore::new(connections as usize),
+        })
     }
 
     /// # Errors
@@ -111,7 +124,10 @@ impl Mailer {
             .multipart(body)
             .map_err(|e| e.to_string())?;
         match &self.transport {
-            Transport::Smtp(t) => t.send(message).await.map(|_| ()).map_err(|e| e.to_string()),
+            Transport::Smtp(t) => {
+                let _session = self.sessions.acquire().await.map_err(|e| e.to_string())?;
+                t.send(message).await.map(|_| ()).map_err(|e| e.to_string())
+            }
             Transport::File(t) => t.send(message).await.map(|_| ()).map_err(|e| e.to_string()),
         }
     }
