@@ -159,8 +159,27 @@ async fn api(env: &Env, redis: &str) -> (String, sea_orm::DatabaseConnection) {
     (base, db)
 }
 
-fn spawn_worker(env: &Env) -> Child {
-    Command::new(env!("CARGO_BIN_EXE_worker"))
+/// A worker process, killed if a failed assertion leaves it running (it would outlive the test
+/// and hold its output open).
+struct Worker(Option<Child>);
+
+impl Worker {
+    fn child(&mut self) -> &mut Child {
+        self.0.as_mut().unwrap()
+    }
+}
+
+impl Drop for Worker {
+    fn drop(&mut self) {
+        if let Some(c) = self.0.as_mut() {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+}
+
+fn spawn_worker(env: &Env) -> Worker {
+    let child = Command::new(env!("CARGO_BIN_EXE_worker"))
         .env("DATABASE_URL", &env.db_url)
         .env("REDIS_URL", &env.redis)
         .env("REDIS_STREAM", &env.stream)
@@ -169,7 +188,8 @@ fn spawn_worker(env: &Env) -> Child {
         .env("RUST_LOG", "warn")
         .stdout(Stdio::null())
         .spawn()
-        .unwrap()
+        .unwrap();
+    Worker(Some(child))
 }
 
 async fn post(base: &str, path: &str, token: Option<&str>, body: &Value) -> (u16, Value) {
@@ -276,7 +296,8 @@ async fn wait_until(what: &str, timeout: Duration, mut done: impl FnMut() -> boo
     }
 }
 
-fn stop(mut child: Child) -> std::process::ExitStatus {
+fn stop(mut worker: Worker) -> std::process::ExitStatus {
+    let mut child = worker.0.take().unwrap();
     let _ = Command::new("kill")
         .args(["-TERM", &child.id().to_string()])
         .status();
@@ -285,7 +306,11 @@ fn stop(mut child: Child) -> std::process::ExitStatus {
         if let Some(status) = child.try_wait().unwrap() {
             return status;
         }
-        assert!(Instant::now() < deadline, "worker did not stop on SIGTERM");
+        if Instant::now() >= deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("worker did not stop on SIGTERM");
+        }
         std::thread::sleep(Duration::from_millis(50));
     }
 }
@@ -362,8 +387,8 @@ async fn a_killed_worker_is_replaced_and_every_mail_arrives_once() {
     std::fs::write(&env.sink.hold, b"").unwrap();
     wait_until("a held mail", Duration::from_secs(30), || env.sink.held() >= 1).await;
     tokio::time::sleep(Duration::from_millis(300)).await;
-    first.kill().unwrap(); // SIGKILL: no chance to finish anything
-    first.wait().unwrap();
+    first.child().kill().unwrap(); // SIGKILL: no chance to finish anything
+    first.child().wait().unwrap();
     let held = env.sink.held();
     std::fs::remove_file(&env.sink.hold).unwrap();
     let before = env.sink.total();
