@@ -38,7 +38,8 @@ async fn a_batch_sends_each_key_once_and_honours_a_late_opt_out() {
         .unwrap();
     Migrator::up(&db, None).await.unwrap();
     let mail_dir = dir.join("mail");
-    let mailer = worker::mail::Mailer::new(None, "平台 <noreply@test.local>", &mail_dir, 4).unwrap();
+    let mailer =
+        worker::mail::Mailer::new(None, "平台 <noreply@test.local>", &mail_dir, 4).unwrap();
     let ctx = worker::JobContext::new(
         db.clone(),
         mailer,

@@ -385,7 +385,10 @@ async fn a_killed_worker_is_replaced_and_every_mail_arrives_once() {
     // mails the server has and the worker has no record of, the case SMTP cannot make
     // exactly-once, made to happen here rather than left to the timing of the kill.
     std::fs::write(&env.sink.hold, b"").unwrap();
-    wait_until("a held mail", Duration::from_secs(30), || env.sink.held() >= 1).await;
+    wait_until("a held mail", Duration::from_secs(30), || {
+        env.sink.held() >= 1
+    })
+    .await;
     tokio::time::sleep(Duration::from_millis(300)).await;
     first.child().kill().unwrap(); // SIGKILL: no chance to finish anything
     first.child().wait().unwrap();
