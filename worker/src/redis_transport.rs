@@ -133,7 +133,10 @@ pub async fn consume(
             in_flight = in_flight.saturating_sub(done.unwrap_or(0));
         }
         let free = limit.saturating_sub(in_flight).min(READ_BATCH);
-        if free == 0 {
+        // Read only when a whole batch fits: reading whatever is free kept the small batches
+        // small (a batch of 2 finishing made room for a batch of 2), 13 mails a batch on average
+        // instead of 32 in a fan-out.
+        if free == 0 || (free < READ_BATCH.min(limit) && in_flight > 0) {
             if let Some(done) = running.join_next().await {
                 in_flight = in_flight.saturating_sub(done.unwrap_or(0));
             }

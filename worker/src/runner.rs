@@ -82,7 +82,9 @@ pub async fn run(ctx: JobContext, mut stop: watch::Receiver<bool>, kinds: jobs::
             }
         }
         let free = limit.saturating_sub(in_flight).min(CLAIM_BATCH);
-        if let Some(k) = others.filter(|_| free > 0) {
+        // Claim only when a whole batch fits, or small batches stay small (see the consumer).
+        let room = free > 0 && (free >= CLAIM_BATCH.min(limit) || in_flight == 0);
+        if let Some(k) = others.filter(|_| room) {
             let claimed = claim(&ctx, free as u64, lease, k).await;
             if !claimed.is_empty() {
                 claimed_any = true;

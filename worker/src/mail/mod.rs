@@ -2,6 +2,7 @@
 //! templates as files, multipart plain text + HTML, Chinese first.
 
 pub mod ics;
+mod plain;
 pub mod templates;
 
 use lettre::message::header::ContentType;
@@ -11,6 +12,8 @@ use lettre::{AsyncFileTransport, AsyncSmtpTransport, AsyncTransport, Message, To
 use std::path::Path;
 
 pub enum Transport {
+    /// `smtp://host:port` with neither TLS nor credentials (a relay on the host or next to it).
+    Plain(plain::PlainSmtp),
     Smtp(AsyncSmtpTransport<Tokio1Executor>),
     File(AsyncFileTransport<Tokio1Executor>),
 }
@@ -59,6 +62,9 @@ impl Mailer {
             .map_err(|e| anyhow::anyhow!("MAIL_FROM: {e}"))?;
         let connections = connections.clamp(1, MAX_SMTP_SESSIONS);
         let transport = match smtp_url {
+            Some(url) if plain::PlainSmtp::accepts(url) => {
+                Transport::Plain(plain::PlainSmtp::new(url))
+            }
             Some(url) => Transport::Smtp(
                 AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
                     .map_err(|e| anyhow::anyhow!("SMTP_URL: {e}"))?
@@ -124,6 +130,10 @@ impl Mailer {
             .multipart(body)
             .map_err(|e| e.to_string())?;
         match &self.transport {
+            Transport::Plain(t) => {
+                let _session = self.sessions.acquire().await.map_err(|e| e.to_string())?;
+                t.send(message.envelope(), &message.formatted()).await
+            }
             Transport::Smtp(t) => {
                 let _session = self.sessions.acquire().await.map_err(|e| e.to_string())?;
                 t.send(message).await.map(|_| ()).map_err(|e| e.to_string())
