@@ -25,7 +25,8 @@ use std::collections::{HashMap, HashSet};
 use std::sync::OnceLock;
 
 /// A `sending` delivery claimed less than this ago may still be in its SMTP transaction (which
-/// takes milliseconds, or at most lettre's 10 s per command), so it is not sent again yet. Below
+/// takes milliseconds; plain SMTP gives up after 20 s, lettre, for TLS URLs, after 10 s without
+/// an answer to one command), so it is not sent again yet. Below
 /// the 30 s after which Redis hands a dead consumer's jobs to another worker, so those find it
 /// expired.
 const IN_FLIGHT: i64 = 25;
