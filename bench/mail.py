@@ -31,6 +31,8 @@ with the workers' debug logging on):
 
 Before the batched sending and the TCP_NODELAY connections, same load: 289 and 447 mails/s,
 first mail 0.33 and 0.23 s, 7 transactions a mail (now 0.3); workers 4.4-5.7 CPU s, PostgreSQL 6.7.
+On the machine left to itself (load average 0.7, 36 % and 62 % busy): 767 and 1,007 mails/s,
+first mail 0.17 and 0.06 s.
 """
 import argparse
 import json
