@@ -20,6 +20,19 @@ SMTP servers (both accept every mail; the count is what the server reports as ac
 
 Needs a local PostgreSQL (trust auth as postgres@127.0.0.1) and Redis on 127.0.0.1:6379.
 Everything it starts listens on loopback and is stopped at the end.
+
+Measured 2026-11-24 on the 2-core development machine, sharing it with another engineer's
+release builds (load average 2.5-4.5, the machine 74-96 % busy), smtp-sink, three runs (one of them
+with the workers' debug logging on):
+
+    workers  mails/s   first mail   CPU s: workers  postgres  smtp-sink
+    1        590-907   0.16-0.27 s         0.8-1.1  1.1-1.3   0.5-4.1
+    2        839-932   0.06-0.27 s         1.0-1.3  1.0-1.3   3.3-3.8
+
+Before the batched sending and the TCP_NODELAY connections, same load: 289 and 447 mails/s,
+first mail 0.33 and 0.23 s, 7 transactions a mail (now 0.3); workers 4.4-5.7 CPU s, PostgreSQL 6.7.
+On the machine left to itself (load average 0.7, 36 % and 62 % busy): 767 and 1,007 mails/s,
+first mail 0.17 and 0.06 s.
 """
 import argparse
 import json

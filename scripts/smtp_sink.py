@@ -2,7 +2,12 @@
 """A real SMTP server (aiosmtpd) for tests and benchmarks: accepts every message and writes it
 as <dir>/<n>.eml. Prints `port=N` once listening (binds 127.0.0.1; port 0 picks a free one).
 
-    python3 scripts/smtp_sink.py --dir /tmp/mail [--port 0]
+    python3 scripts/smtp_sink.py --dir /tmp/mail [--port 0] [--hold FILE]
+
+With `--hold FILE`, while FILE exists every message is stored as usual and then its "250" is
+withheld (until FILE is removed), with an empty `<n>.eml.held` beside it: the server has the
+mail but the client has not heard so. A client killed in that state is the one SMTP cannot
+make exactly-once; tests use it to make that case happen on purpose rather than by luck.
 """
 import argparse
 import asyncio
@@ -17,8 +22,9 @@ counter = itertools.count()
 
 
 class Sink:
-    def __init__(self, directory):
+    def __init__(self, directory, hold):
         self.directory = directory
+        self.hold = hold
 
     async def handle_DATA(self, server, session, envelope):
         n = next(counter)
@@ -27,6 +33,10 @@ class Sink:
         with open(tmp, "wb") as f:
             f.write(envelope.original_content or envelope.content)
         os.replace(tmp, path)  # readers never see half a message
+        if self.hold and os.path.exists(self.hold):
+            open(path + ".held", "wb").close()
+            while os.path.exists(self.hold):
+                await asyncio.sleep(0.05)
         return "250 Message accepted for delivery"
 
 
@@ -34,6 +44,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--dir", required=True)
     ap.add_argument("--port", type=int, default=0)
+    ap.add_argument("--hold", help="while this file exists, store each message but withhold the 250")
     args = ap.parse_args()
     os.makedirs(args.dir, exist_ok=True)
     port = args.port
@@ -41,7 +52,7 @@ def main():
         with socket.socket() as s:
             s.bind(("127.0.0.1", 0))
             port = s.getsockname()[1]
-    controller = Controller(Sink(args.dir), hostname="127.0.0.1", port=port, data_size_limit=10_000_000)
+    controller = Controller(Sink(args.dir, args.hold), hostname="127.0.0.1", port=port, data_size_limit=10_000_000)
     controller.start()
     print(f"port={port}", flush=True)
     loop = asyncio.new_event_loop()

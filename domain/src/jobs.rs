@@ -358,6 +358,23 @@ pub async fn complete<C: ConnectionTrait>(db: &C, id: &str) -> DomainResult<()> 
     Ok(())
 }
 
+/// Marks jobs done with one statement (a batch of mails finishes together).
+///
+/// # Errors
+/// Database errors.
+pub async fn complete_all<C: ConnectionTrait>(db: &C, ids: &[&str]) -> DomainResult<()> {
+    for chunk in ids.chunks(500) {
+        job::Entity::update_many()
+            .col_expr(job::Column::Status, Expr::value(JobStatus::Done))
+            .col_expr(job::Column::LockedBy, Expr::value(Option::<String>::None))
+            .col_expr(job::Column::UpdatedAt, Expr::value(Utc::now()))
+            .filter(job::Column::Id.is_in(chunk.iter().copied()))
+            .exec(db)
+            .await?;
+    }
+    Ok(())
+}
+
 /// Exponential backoff with full jitter, capped: 2 s, 4 s, … up to 10 min.
 #[must_use]
 pub fn backoff(attempts: i32) -> Duration {

@@ -17,6 +17,9 @@ pub struct JobContext {
     /// The search index this process keeps, when it keeps one (the API does; a `worker` does
     /// not, and never takes the jobs that need it).
     pub search: Option<SearchIndex>,
+    /// Told when a job of this process wrote more jobs (a fan-out's batch), so the relay passes
+    /// them on at once rather than at its next poll.
+    pub outbox_written: Arc<tokio::sync::Notify>,
 }
 
 /// A search engine (with the matches it gave lately) and what documents are built with.
@@ -54,6 +57,7 @@ impl JobContext {
             worker_id: format!("{}-{}", hostname(), uuid::Uuid::new_v4().simple()),
             jobs_total,
             search: None,
+            outbox_written: Arc::new(tokio::sync::Notify::new()),
         })
     }
 

@@ -1,6 +1,6 @@
 //! The one error type of the worker crate.
 
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 pub enum JobError {
     /// Worth another try later (SMTP down, database busy, effect in flight elsewhere).
     #[error("{0}")]

@@ -2,7 +2,7 @@
 //! runs it in-process in the embedded mode; `worker` runs it when there is no Redis.
 
 use crate::context::JobContext;
-use crate::handlers::run_one;
+use crate::handlers::run_batch;
 use crate::search_jobs;
 use domain::entities::job;
 use domain::jobs;
@@ -43,21 +43,28 @@ async fn claim(
     }
 }
 
+/// Jobs claimed at once and run as one batch (see `redis_transport::READ_BATCH`).
+const CLAIM_BATCH: usize = 32;
+
 /// Runs the jobs of `kinds` until `stop` turns true, then lets in-flight jobs finish. Search
-/// jobs run one batch at a time (one index writer); the others, up to `WORKER_CONCURRENCY`
-/// at once.
+/// jobs run one batch at a time (one index writer); the others, in batches, up to
+/// `WORKER_CONCURRENCY` at once.
 pub async fn run(ctx: JobContext, mut stop: watch::Receiver<bool>, kinds: jobs::Kinds) {
     let limit = ctx.settings.worker_concurrency.max(1);
     let lease = chrono::Duration::from_std(ctx.settings.job_lease)
         .unwrap_or_else(|_| chrono::Duration::seconds(60));
     let (search, others) = split(kinds);
-    let mut running: JoinSet<()> = JoinSet::new();
+    // Each task runs one batch and returns its size: `in_flight` counts jobs, not tasks.
+    let mut running: JoinSet<usize> = JoinSet::new();
+    let mut in_flight = 0usize;
     let mut indexing: JoinSet<()> = JoinSet::new();
     loop {
         if *stop.borrow() {
             break;
         }
-        while running.try_join_next().is_some() {}
+        while let Some(done) = running.try_join_next() {
+            in_flight = in_flight.saturating_sub(done.unwrap_or(0));
+        }
         while indexing.try_join_next().is_some() {}
         let mut claimed_any = false;
         if search && indexing.is_empty() {
@@ -74,19 +81,29 @@ pub async fn run(ctx: JobContext, mut stop: watch::Receiver<bool>, kinds: jobs::
                 indexing.spawn(async move { search_jobs::run_batch(&ctx, batch).await });
             }
         }
-        let free = limit.saturating_sub(running.len());
-        if let Some(k) = others.filter(|_| free > 0) {
+        let free = limit.saturating_sub(in_flight).min(CLAIM_BATCH);
+        // Claim only when a whole batch fits, or small batches stay small (see the consumer).
+        let room = free > 0 && (free >= CLAIM_BATCH.min(limit) || in_flight == 0);
+        if let Some(k) = others.filter(|_| room) {
             let claimed = claim(&ctx, free as u64, lease, k).await;
-            claimed_any |= !claimed.is_empty();
-            for m in claimed {
+            if !claimed.is_empty() {
+                claimed_any = true;
+                let n = claimed.len();
+                in_flight += n;
                 let ctx = ctx.clone();
-                running.spawn(async move { run_one(&ctx, m).await });
+                running.spawn(async move {
+                    run_batch(&ctx, claimed).await;
+                    n
+                });
             }
         }
         if !claimed_any {
             tokio::select! {
                 _ = tokio::time::sleep(IDLE_POLL) => {}
-                _ = running.join_next(), if !running.is_empty() => {}
+                _ = ctx.outbox_written.notified() => {}
+                done = running.join_next(), if !running.is_empty() => {
+                    in_flight = in_flight.saturating_sub(done.and_then(Result::ok).unwrap_or(0));
+                }
                 _ = indexing.join_next(), if !indexing.is_empty() => {}
                 // A dropped sender (the owning application is gone) also means stop.
                 changed = stop.changed() => if changed.is_err() { break },
@@ -94,7 +111,7 @@ pub async fn run(ctx: JobContext, mut stop: watch::Receiver<bool>, kinds: jobs::
         }
     }
     tracing::info!(
-        in_flight = running.len() + indexing.len(),
+        in_flight = in_flight + indexing.len(),
         "job runner stopping: finishing in-flight jobs"
     );
     while running.join_next().await.is_some() {}
@@ -130,8 +147,8 @@ pub async fn drain(ctx: &JobContext, timeout: Duration) -> Result<(), String> {
     }
 }
 
-/// Starts claimed jobs: the search jobs among them as one batch (one index write), every
-/// other job on its own.
+/// Starts claimed jobs: the search jobs among them as one batch (one index write), the others
+/// as another.
 fn spawn_claimed(ctx: &JobContext, set: &mut JoinSet<()>, claimed: Vec<job::Model>) {
     let (search, others): (Vec<job::Model>, Vec<job::Model>) = claimed
         .into_iter()
@@ -140,8 +157,8 @@ fn spawn_claimed(ctx: &JobContext, set: &mut JoinSet<()>, claimed: Vec<job::Mode
         let ctx = ctx.clone();
         set.spawn(async move { search_jobs::run_batch(&ctx, search).await });
     }
-    for m in others {
+    if !others.is_empty() {
         let ctx = ctx.clone();
-        set.spawn(async move { run_one(&ctx, m).await });
+        set.spawn(async move { run_batch(&ctx, others).await });
     }
 }

@@ -20,7 +20,8 @@ pub struct JobSettings {
     pub event_reminder_before: Duration,
     /// The Redis Stream jobs travel on (one per deployment; tests use their own).
     pub redis_stream: String,
-    /// Jobs one process runs at once.
+    /// Jobs one process runs at once (in batches of up to 32; SMTP connections are capped at
+    /// `mail::MAX_SMTP_SESSIONS`).
     pub worker_concurrency: usize,
     /// A job claimed but not finished within this is given to another worker.
     #[serde(with = "humantime_serde")]
@@ -36,7 +37,7 @@ impl Default for JobSettings {
             public_url: "http://127.0.0.1:8080".into(),
             event_reminder_before: Duration::from_secs(24 * 3600),
             redis_stream: "sme:jobs".into(),
-            worker_concurrency: 16,
+            worker_concurrency: 64,
             job_lease: Duration::from_secs(60),
         }
     }

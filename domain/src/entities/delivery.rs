@@ -1,6 +1,6 @@
 use sea_orm::entity::prelude::*;
 
-/// An effect that was (or is being) delivered, under its unique key `kind:subject:user:channel`,
+/// An effect that was (or is being) delivered, under its unique key `template:subject:user` (channel in `channel`),
 /// so a redelivered job never sends the same mail twice.
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "deliveries")]

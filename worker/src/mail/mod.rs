@@ -2,6 +2,7 @@
 //! templates as files, multipart plain text + HTML, Chinese first.
 
 pub mod ics;
+mod plain;
 pub mod templates;
 
 use lettre::message::header::ContentType;
@@ -11,6 +12,8 @@ use lettre::{AsyncFileTransport, AsyncSmtpTransport, AsyncTransport, Message, To
 use std::path::Path;
 
 pub enum Transport {
+    /// `smtp://host:port` with neither TLS nor credentials (a relay on the host or next to it).
+    Plain(plain::PlainSmtp),
     Smtp(AsyncSmtpTransport<Tokio1Executor>),
     File(AsyncFileTransport<Tokio1Executor>),
 }
@@ -18,7 +21,15 @@ pub enum Transport {
 pub struct Mailer {
     transport: Transport,
     from: Mailbox,
+    /// SMTP transactions at once. lettre's pool bounds only the connections it keeps idle, not
+    /// those it opens: without this, a batch of mails opened a connection each and closed those
+    /// beyond the pool's size afterwards.
+    sessions: tokio::sync::Semaphore,
 }
+
+/// SMTP connections one process opens at most: mail batches come much bigger, and a relay
+/// (Postfix: 50 per client by default) refuses a client with too many.
+pub const MAX_SMTP_SESSIONS: u32 = 16;
 
 /// A mail ready to send.
 pub struct Outgoing {
@@ -35,8 +46,8 @@ pub struct Outgoing {
 }
 
 impl Mailer {
-    /// SMTP from `smtp_url` (pooled, up to `connections` kept open; TLS per the URL), or files
-    /// under `mail_dir`.
+    /// SMTP from `smtp_url` (pooled, up to `connections` open, at most `MAX_SMTP_SESSIONS`;
+    /// TLS per the URL), or files under `mail_dir`.
     ///
     /// # Errors
     /// A message naming `SMTP_URL` or `MAIL_FROM` when they are malformed.
@@ -49,14 +60,18 @@ impl Mailer {
         let from: Mailbox = mail_from
             .parse()
             .map_err(|e| anyhow::anyhow!("MAIL_FROM: {e}"))?;
+        let connections = connections.clamp(1, MAX_SMTP_SESSIONS);
         let transport = match smtp_url {
+            Some(url) if plain::PlainSmtp::accepts(url) => {
+                Transport::Plain(plain::PlainSmtp::new(url))
+            }
             Some(url) => Transport::Smtp(
                 AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
                     .map_err(|e| anyhow::anyhow!("SMTP_URL: {e}"))?
                     .timeout(Some(std::time::Duration::from_secs(10)))
-                    // As many as mails in flight: with fewer (lettre keeps 10) every send beyond
-                    // them opened a connection and closed it afterwards.
-                    .pool_config(PoolConfig::new().max_size(connections.max(1)))
+                    // As many as may be open at once: with fewer (lettre keeps 10) every send
+                    // beyond them opened a connection and closed it afterwards.
+                    .pool_config(PoolConfig::new().max_size(connections))
                     .build(),
             ),
             None => {
@@ -66,7 +81,11 @@ impl Mailer {
                 Transport::File(AsyncFileTransport::new(mail_dir))
             }
         };
-        Ok(Self { transport, from })
+        Ok(Self {
+            transport,
+            from,
+            sessions: tokio::sync::Semaphore::new(connections as usize),
+        })
     }
 
     /// # Errors
@@ -111,7 +130,14 @@ impl Mailer {
             .multipart(body)
             .map_err(|e| e.to_string())?;
         match &self.transport {
-            Transport::Smtp(t) => t.send(message).await.map(|_| ()).map_err(|e| e.to_string()),
+            Transport::Plain(t) => {
+                let _session = self.sessions.acquire().await.map_err(|e| e.to_string())?;
+                t.send(message.envelope(), &message.formatted()).await
+            }
+            Transport::Smtp(t) => {
+                let _session = self.sessions.acquire().await.map_err(|e| e.to_string())?;
+                t.send(message).await.map(|_| ()).map_err(|e| e.to_string())
+            }
             Transport::File(t) => t.send(message).await.map(|_| ()).map_err(|e| e.to_string()),
         }
     }
