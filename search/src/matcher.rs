@@ -18,10 +18,13 @@ const COMPUTED_MATCHES: usize = 30;
 /// Distinct needs remembered; a pilot has a few thousand open needs at most.
 const CAPACITY: u64 = 20_000;
 
+/// A need's matches under the index generation they were computed at.
+type Remembered = Cache<(u64, NeedQuery), Arc<[Match]>>;
+
 /// The engine, and the matches it gave lately.
 pub struct Matcher {
     engine: Arc<dyn SearchEngine>,
-    cache: Option<Cache<(u64, NeedQuery), Arc<[Match]>>>,
+    cache: Option<Remembered>,
 }
 
 impl Matcher {
@@ -143,7 +146,10 @@ mod tests {
         // And a delisted one is gone from it.
         engine.delete(vec!["p2".into()]).await.expect("delete");
         let after_delisting = matcher.match_need(&need(10)).await.expect("match");
-        assert!(!ids(&after_delisting).contains(&"p2"), "{after_delisting:?}");
+        assert!(
+            !ids(&after_delisting).contains(&"p2"),
+            "{after_delisting:?}"
+        );
         assert_eq!(ids(&after_delisting).len(), 2, "{after_delisting:?}");
     }
 }

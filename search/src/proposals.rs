@@ -395,7 +395,8 @@ pub async fn needs_answered_by<C: ConnectionTrait>(
         if !need_filter(&q).accepts(&doc) {
             continue;
         }
-        if matcher.match_need(&q)
+        if matcher
+            .match_need(&q)
             .await?
             .iter()
             .any(|m| m.product_id == doc.id)

@@ -208,12 +208,10 @@ async fn documents(
     Ok(found
         .into_iter()
         .filter_map(|(id, score)| {
-            by_id
-                .remove(&id)
-                .map(|document| Candidate {
-                    document: std::sync::Arc::new(document),
-                    score,
-                })
+            by_id.remove(&id).map(|document| Candidate {
+                document: std::sync::Arc::new(document),
+                score,
+            })
         })
         .collect())
 }
