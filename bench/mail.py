@@ -152,7 +152,15 @@ class CpuMeter:
         return per, busy / total if total else 0.0
 
 
-class AioSink:
+class Sink:
+    """An SMTP server process the benchmark started."""
+
+    def stop(self):
+        self.proc.send_signal(signal.SIGTERM)
+        self.proc.wait(timeout=30)
+
+
+class AioSink(Sink):
     """scripts/smtp_sink.py: one file per accepted mail; times from the files' mtimes."""
 
     name = "aiosmtpd"
@@ -171,10 +179,6 @@ class AioSink:
         m = [os.path.getmtime(os.path.join(self.dir, f)) for f in os.listdir(self.dir) if f.endswith(".eml")]
         return (min(m), max(m)) if m else (None, None)
 
-    def stop(self):
-        self.proc.send_signal(signal.SIGTERM)
-        self.proc.wait(timeout=30)
-
     def recipients(self):
         out = []
         for f in os.listdir(self.dir):
@@ -187,7 +191,7 @@ class AioSink:
         return out
 
 
-class PostfixSink:
+class PostfixSink(Sink):
     """Postfix's smtp-sink: its running counter (`mesg=N`, printed when a mail's final "." is
     accepted) gives the count and the times; each mail is also dumped to a file, checked after."""
 
@@ -239,10 +243,6 @@ class PostfixSink:
 
     def times(self):
         return self.first, self.last
-
-    def stop(self):
-        self.proc.send_signal(signal.SIGTERM)
-        self.proc.wait(timeout=30)
 
     def recipients(self):
         out = []

@@ -242,7 +242,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_pool_fits_the_database_unless_set() {
+    fn the_pool_is_twice_the_cpus_unless_set() {
         let sqlite = Settings::default();
         let cpus = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
         assert_eq!(sqlite.pool_size() as usize, cpus * 2);

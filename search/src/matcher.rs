@@ -79,28 +79,12 @@ impl Matcher {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::engine::testing::doc;
     use crate::engine::{EmbeddedEngine, ProductDocument};
-    use domain::values::{Delivery, Industry, Stage};
+    use domain::values::{Industry, Stage};
 
     fn product(id: &str, name: &str) -> ProductDocument {
-        ProductDocument {
-            id: id.into(),
-            supplier_id: "s1".into(),
-            name: name.into(),
-            summary: format!("{name}，车间扫码报工"),
-            description: String::new(),
-            tags: Vec::new(),
-            industries: vec![Industry::General],
-            stages: vec![Stage::Manufacturing],
-            delivery: Delivery::Saas,
-            pilot_price_fen: 1_000_000,
-            price_fen: 2_000_000,
-            deploy_days: 10,
-            reference_cases: 0,
-            ai_powered: false,
-            created_at: 1_700_000_000,
-            xkqz: None,
-        }
+        doc(id, name, &format!("{name}，车间扫码报工"))
     }
 
     fn need(limit: usize) -> NeedQuery {

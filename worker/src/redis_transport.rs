@@ -19,10 +19,6 @@ use tokio::task::JoinSet;
 pub const GROUP: &str = "workers";
 /// Entries pending this long on a consumer are taken to be orphaned by a dead worker.
 const RECLAIM_IDLE_MS: usize = 30_000;
-/// Entries read at once and run as one batch: a batch of mails costs a handful of statements
-/// whatever its size, so bigger is cheaper, but a worker keeps two in flight (the next one's
-/// database work overlaps this one's SMTP) and shares a burst with the other workers.
-const READ_BATCH: usize = 32;
 /// Rows handed to Redis stay leased this long before the relay sends them again (an entry lost
 /// with a Redis restart is then re-sent; duplicates are harmless thanks to delivery keys).
 const RELAY_LEASE_SECS: i64 = 300;
@@ -132,11 +128,8 @@ pub async fn consume(
         while let Some(done) = running.try_join_next() {
             in_flight = in_flight.saturating_sub(done.unwrap_or(0));
         }
-        let free = limit.saturating_sub(in_flight).min(READ_BATCH);
-        // Read only when a whole batch fits: reading whatever is free kept the small batches
-        // small (a batch of 2 finishing made room for a batch of 2), 13 mails a batch on average
-        // instead of 32 in a fan-out.
-        if free == 0 || (free < READ_BATCH.min(limit) && in_flight > 0) {
+        let free = crate::runner::room(limit, in_flight);
+        if free == 0 {
             if let Some(done) = running.join_next().await {
                 in_flight = in_flight.saturating_sub(done.unwrap_or(0));
             }

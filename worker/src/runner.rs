@@ -43,8 +43,24 @@ async fn claim(
     }
 }
 
-/// Jobs claimed at once and run as one batch (see `redis_transport::READ_BATCH`).
-const CLAIM_BATCH: usize = 32;
+/// Jobs taken at once (claimed here, read from the stream by the Redis consumer) and run as
+/// one batch: a batch of mails costs a handful of statements whatever its size, so bigger is
+/// cheaper, but a process keeps two in flight (the next one's database work overlaps this
+/// one's SMTP) and shares a burst with the other workers.
+pub(crate) const BATCH: usize = 32;
+
+/// How many jobs to take now, with `in_flight` of at most `limit` running: a whole batch, or
+/// what fits when nothing runs; 0 while a whole batch does not fit. Taking whatever was free
+/// kept small batches small (a batch of 2 finishing made room for another of 2): 13 mails a
+/// batch on average in a fan-out instead of 32.
+pub(crate) fn room(limit: usize, in_flight: usize) -> usize {
+    let free = limit.saturating_sub(in_flight).min(BATCH);
+    if free > 0 && (free >= BATCH.min(limit) || in_flight == 0) {
+        free
+    } else {
+        0
+    }
+}
 
 /// Runs the jobs of `kinds` until `stop` turns true, then lets in-flight jobs finish. Search
 /// jobs run one batch at a time (one index writer); the others, in batches, up to
@@ -81,10 +97,8 @@ pub async fn run(ctx: JobContext, mut stop: watch::Receiver<bool>, kinds: jobs::
                 indexing.spawn(async move { search_jobs::run_batch(&ctx, batch).await });
             }
         }
-        let free = limit.saturating_sub(in_flight).min(CLAIM_BATCH);
-        // Claim only when a whole batch fits, or small batches stay small (see the consumer).
-        let room = free > 0 && (free >= CLAIM_BATCH.min(limit) || in_flight == 0);
-        if let Some(k) = others.filter(|_| room) {
+        let free = room(limit, in_flight);
+        if let Some(k) = others.filter(|_| free > 0) {
             let claimed = claim(&ctx, free as u64, lease, k).await;
             if !claimed.is_empty() {
                 claimed_any = true;
@@ -160,5 +174,22 @@ fn spawn_claimed(ctx: &JobContext, set: &mut JoinSet<()>, claimed: Vec<job::Mode
     if !others.is_empty() {
         let ctx = ctx.clone();
         set.spawn(async move { run_batch(&ctx, others).await });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{BATCH, room};
+
+    #[test]
+    fn jobs_are_taken_a_whole_batch_at_a_time() {
+        assert_eq!(room(64, 0), BATCH);
+        assert_eq!(room(64, 32), BATCH);
+        // 31 free of 64: wait for a whole batch rather than take a small one.
+        assert_eq!(room(64, 33), 0);
+        assert_eq!(room(64, 64), 0);
+        // Below a batch's size, whatever fits when nothing runs.
+        assert_eq!(room(8, 0), 8);
+        assert_eq!(room(8, 3), 0);
     }
 }

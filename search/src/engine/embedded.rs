@@ -449,11 +449,14 @@ impl Inner {
         let d: Arc<ProductDocument> = Arc::new(serde_json::from_str(json).map_err(engine_err)?);
         let mut c = cache();
         // A query still on an older searcher neither fills nor clears the newer one's cache.
-        if generation > c.generation || c.docs.len() >= DocCache::CAPACITY {
+        if generation > c.generation {
             c.docs.clear();
             c.generation = generation;
         }
         if generation == c.generation {
+            if c.docs.len() >= DocCache::CAPACITY {
+                c.docs.clear();
+            }
             c.docs.insert(at, Arc::clone(&d));
         }
         Ok(d)

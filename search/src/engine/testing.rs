@@ -3,8 +3,31 @@
 //! Meilisearch tests need a server: `MEILI_URL` (and `MEILI_MASTER_KEY` when it has a key;
 //! `scripts/services.sh` starts one). Without `MEILI_URL` they say so and pass.
 
-use super::{EmbeddedEngine, MeiliEngine, SearchEngine};
+use super::{EmbeddedEngine, MeiliEngine, ProductDocument, SearchEngine};
+use domain::values::{Delivery, Industry, Stage};
 use std::io::Write;
+
+/// A general SaaS product for manufacturing; each test changes the fields it is about.
+pub(crate) fn doc(id: &str, name: &str, summary: &str) -> ProductDocument {
+    ProductDocument {
+        id: id.into(),
+        supplier_id: "s1".into(),
+        name: name.into(),
+        summary: summary.into(),
+        description: String::new(),
+        tags: Vec::new(),
+        industries: vec![Industry::General],
+        stages: vec![Stage::Manufacturing],
+        delivery: Delivery::Saas,
+        pilot_price_fen: 1_000_000,
+        price_fen: 2_000_000,
+        deploy_days: 10,
+        reference_cases: 0,
+        ai_powered: false,
+        created_at: 1_700_000_000,
+        xkqz: None,
+    }
+}
 
 pub(crate) const MEILI_URL: &str = "MEILI_URL";
 pub(crate) const MEILI_MASTER_KEY: &str = "MEILI_MASTER_KEY";

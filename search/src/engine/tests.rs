@@ -2,32 +2,11 @@
 //! sort, pages, facets, writes, a reopened index and candidates. One body per behaviour, run
 //! on each engine (see [`on_both_engines`]).
 
-use super::testing::{EmbeddedIndex, MeiliIndex, TestIndex};
+use super::testing::{EmbeddedIndex, MeiliIndex, TestIndex, doc};
 use crate::engine::{CandidateQuery, Filter, ProductDocument, SearchEngine, WeightedTerm};
 use crate::{ProductQuery, ProductSort};
 use domain::services::PageRequest;
 use domain::values::{Delivery, Industry, Stage};
-
-fn doc(id: &str, name: &str, summary: &str) -> ProductDocument {
-    ProductDocument {
-        id: id.into(),
-        supplier_id: "s1".into(),
-        name: name.into(),
-        summary: summary.into(),
-        description: String::new(),
-        tags: Vec::new(),
-        industries: vec![Industry::General],
-        stages: vec![Stage::Manufacturing],
-        delivery: Delivery::Saas,
-        pilot_price_fen: 1_000_000,
-        price_fen: 2_000_000,
-        deploy_days: 10,
-        reference_cases: 0,
-        ai_powered: false,
-        created_at: 1_700_000_000,
-        xkqz: None,
-    }
-}
 
 /// A small catalogue where each product differs from the others in one respect.
 fn catalogue() -> Vec<ProductDocument> {

@@ -79,28 +79,7 @@ pub(super) fn scores(texts: &[WeightedTerm], docs: &[ProductDocument]) -> Vec<f3
 #[cfg(test)]
 mod tests {
     use super::*;
-    use domain::values::{Delivery, Industry, Stage};
-
-    fn doc(id: &str, name: &str, summary: &str) -> ProductDocument {
-        ProductDocument {
-            id: id.into(),
-            supplier_id: "s".into(),
-            name: name.into(),
-            summary: summary.into(),
-            description: String::new(),
-            tags: Vec::new(),
-            industries: vec![Industry::General],
-            stages: vec![Stage::Manufacturing],
-            delivery: Delivery::Saas,
-            pilot_price_fen: 1,
-            price_fen: 1,
-            deploy_days: 1,
-            reference_cases: 0,
-            ai_powered: false,
-            created_at: 0,
-            xkqz: None,
-        }
-    }
+    use crate::engine::testing::doc;
 
     #[test]
     fn shared_pairs_score_and_rare_ones_more() {
