@@ -279,6 +279,7 @@ impl BundleQuery {
                 );
             }
             s = s.filter(any);
+            return Self::by_relevance(db, s, t, self.page).await;
         }
         let total = s.clone().count(db).await?;
         let rows = s
@@ -298,5 +299,63 @@ impl BundleQuery {
             total,
             self.page,
         ))
+    }
+
+    /// The bundles of a text query, best first: those whose own name says it, then those
+    /// whose description does, then the rest; within each, by their best product's place in
+    /// the engine's ranking, then the newest. Ranked in memory: a text query keeps few
+    /// bundles, and their order needs the engine's ranking, which the database lacks.
+    async fn by_relevance<C: ConnectionTrait>(
+        db: &C,
+        found: Select<bundle::Entity>,
+        text: &BundleText,
+        page: PageRequest,
+    ) -> Result<Page<BundleWithProducts>, SearchError> {
+        let rows = found.select_also(supplier::Entity).all(db).await?;
+        let ids: Vec<String> = rows.iter().map(|(b, _)| b.id.clone()).collect();
+        let links = if ids.is_empty() || text.product_ids.is_empty() {
+            Vec::new()
+        } else {
+            bundle_product::Entity::find()
+                .filter(bundle_product::Column::BundleId.is_in(ids))
+                .filter(bundle_product::Column::ProductId.is_in(text.product_ids.clone()))
+                .all(db)
+                .await?
+        };
+        let best_product = |bundle_id: &str| {
+            links
+                .iter()
+                .filter(|l| l.bundle_id == bundle_id)
+                .filter_map(|l| text.product_ids.iter().position(|p| *p == l.product_id))
+                .min()
+                .unwrap_or(usize::MAX)
+        };
+        let q = text.q.trim().to_lowercase();
+        let mut ranked: Vec<((u8, usize), (bundle::Model, Option<supplier::Model>))> = rows
+            .into_iter()
+            .map(|row| {
+                let own = if row.0.name.to_lowercase().contains(&q) {
+                    0
+                } else if row.0.description.to_lowercase().contains(&q) {
+                    1
+                } else {
+                    2
+                };
+                ((own, best_product(&row.0.id)), row)
+            })
+            .collect();
+        ranked.sort_by(|(ka, (a, _)), (kb, (b, _))| {
+            ka.cmp(kb)
+                .then_with(|| b.updated_at.cmp(&a.updated_at))
+                .then_with(|| a.id.cmp(&b.id))
+        });
+        let total = ranked.len() as u64;
+        let bundles = ranked
+            .into_iter()
+            .skip(usize::try_from(page.offset()).unwrap_or(usize::MAX))
+            .take(usize::try_from(page.per_page).unwrap_or(usize::MAX))
+            .map(|(_, (b, s))| (b, s.map(|s| s.name).unwrap_or_default()))
+            .collect();
+        Ok(Page::new(with_products(db, bundles).await?, total, page))
     }
 }

@@ -20,6 +20,7 @@ both_databases!(
     bundle_review_queue,
     submit_and_approve_recheck_the_products,
     supplier_bundle_catalogue,
+    text_search_ranks_bundles_by_relevance,
 );
 
 // ---------------------------------------------------------------------------------------------
@@ -855,4 +856,92 @@ async fn supplier_bundle_catalogue(app: TestApp) {
         want.sort();
         assert_eq!(got, want);
     }
+}
+
+/// A listed product of `s` with its own words, so that the engine ranks it for a text.
+async fn worded_product(app: &TestApp, s: &Member, name: &str, summary: &str, tag: &str) -> String {
+    let mut p = product(name, json!(["pcb"]), 100_000);
+    p["summary"] = json!(summary);
+    p["description"] = json!(format!("{summary}。"));
+    p["tags"] = json!([tag]);
+    app.listed_product(s, &p).await
+}
+
+/// A bundle of `s`, submitted and approved; returns its id.
+async fn approved_bundle(app: &TestApp, s: &Member, name: &str, products: &[&String]) -> String {
+    let mut body = bundle_body(products);
+    body["name"] = json!(name);
+    body["description"] = json!("一次交付，统一售后");
+    let id = draft_bundle(app, s, &body).await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    expect(submit(app, &id, &s.token).await, 200).await;
+    expect(review(app, &id, &app.organiser, "approve", None).await, 200).await;
+    id
+}
+
+async fn text_search_ranks_bundles_by_relevance(app: TestApp) {
+    let a = app.vetted_supplier().await;
+    let energy = worded_product(
+        &app,
+        &a,
+        "能耗监测云",
+        "分车间分设备统计能耗，能耗超标告警",
+        "能耗",
+    )
+    .await;
+    let assets = worded_product(
+        &app,
+        &a,
+        "设备台账管理",
+        "设备台账、保养计划，另有能耗月报",
+        "设备台账",
+    )
+    .await;
+    let books = worded_product(&app, &a, "财务记账云", "凭证、报销与发票管理", "财务").await;
+    let people = worded_product(&app, &a, "人事考勤通", "排班、打卡与工资核算", "考勤").await;
+
+    // Approved oldest first: the newest-first order of a plain listing is the reverse of
+    // the relevance order the text asks for.
+    let by_name = approved_bundle(&app, &a, "能耗管理组合包", &[&books, &people]).await;
+    let weak = approved_bundle(&app, &a, "设备数字化组合包", &[&books, &assets]).await;
+    let strong = approved_bundle(&app, &a, "车间数字化组合包", &[&people, &energy]).await;
+    let unrelated = approved_bundle(&app, &a, "办公数字化组合包", &[&books, &people]).await;
+    assert_eq!(
+        public_bundles(&app, "").await,
+        vec![
+            unrelated.clone(),
+            strong.clone(),
+            weak.clone(),
+            by_name.clone()
+        ]
+    );
+
+    // Its own name first, then by the best place of a product the engine found.
+    assert_eq!(
+        public_bundles(&app, "q=能耗").await,
+        vec![by_name.clone(), strong.clone(), weak.clone()]
+    );
+    let page = expect(
+        app.get("/bundles?q=能耗&per_page=1&page=2", None).await,
+        200,
+    )
+    .await;
+    assert_eq!(ids(&page), vec![strong.clone()]);
+    assert_eq!(page["total"], 3, "{page}");
+    let page = expect(
+        app.get("/bundles?q=能耗&per_page=2&page=3", None).await,
+        200,
+    )
+    .await;
+    assert!(ids(&page).is_empty(), "{page}");
+    assert_eq!(page["total"], 3, "{page}");
+
+    // The description counts as the bundle's own words, below its name.
+    assert_eq!(
+        public_bundles(&app, "q=统一售后").await,
+        vec![unrelated, strong, weak, by_name]
+    );
+    assert!(public_bundles(&app, "q=区块链").await.is_empty());
 }
