@@ -2,8 +2,8 @@
 //! (`CONFIG_FILE`) → environment variables. A bad value is a start-up error naming the variable.
 
 use domain::xkqz::XkqzPolicy;
-use figment::Figment;
 use figment::providers::{Env, Format, Toml};
+use figment::{Figment, Provider};
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 use std::net::SocketAddr;
@@ -99,6 +99,27 @@ impl Default for Settings {
     }
 }
 
+/// A key of the configuration file that no setting reads: a misspelt `db_max_conections` would
+/// otherwise leave the default in force without a word.
+fn unknown_keys(file: &Figment) -> Result<(), SettingsError> {
+    let data = file
+        .data()
+        .map_err(|e| SettingsError(format!("CONFIG_FILE: {e}")))?;
+    for key in data.values().flat_map(|dict| dict.keys()) {
+        let known = key == "xkqz"
+            || [VARIABLES, worker::settings::JOB_VARIABLES]
+                .concat()
+                .iter()
+                .any(|v| v.eq_ignore_ascii_case(key));
+        if !known {
+            return Err(SettingsError(format!(
+                "CONFIG_FILE: unknown key `{key}` (keys are the variables' names in lower case)"
+            )));
+        }
+    }
+    Ok(())
+}
+
 /// A start-up configuration problem, naming the variable.
 #[derive(Debug, thiserror::Error)]
 #[error("configuration error: {0}")]
@@ -115,7 +136,9 @@ impl Settings {
             if !std::path::Path::new(&path).exists() {
                 return Err(SettingsError(format!("CONFIG_FILE: no file at {path}")));
             }
-            fig = fig.merge(Toml::file(path));
+            let file = Figment::from(Toml::file(&path));
+            unknown_keys(&file)?;
+            fig = fig.merge(file);
         }
         // The job variables too: without them an API told to use Redis and SMTP would run the
         // in-process runner beside the workers and write mail to files.
@@ -258,5 +281,38 @@ mod tests {
             ..postgres
         };
         assert_eq!(set.pool_size(), 3);
+    }
+
+    #[test]
+    fn the_file_is_read_and_its_unknown_keys_refused() {
+        figment::Jail::expect_with(|jail| {
+            jail.create_file(
+                "ok.toml",
+                "db_max_connections = 3\nmatch_cache_secs = 5\n[xkqz]\nfast_max_deploy_days = 20\n",
+            )?;
+            jail.set_env("CONFIG_FILE", "ok.toml");
+            let s = Settings::load().map_err(|e| e.to_string())?;
+            assert_eq!(s.db_max_connections, Some(3));
+            assert_eq!(s.match_cache_secs, 5);
+
+            // The environment wins over the file.
+            jail.set_env("MATCH_CACHE_SECS", "7");
+            assert_eq!(
+                Settings::load()
+                    .map_err(|e| e.to_string())?
+                    .match_cache_secs,
+                7
+            );
+
+            jail.create_file("typo.toml", "db_max_conections = 3\n")?;
+            jail.set_env("CONFIG_FILE", "typo.toml");
+            let e = Settings::load().expect_err("a misspelt key is refused");
+            assert!(e.to_string().contains("`db_max_conections`"), "{e}");
+
+            jail.set_env("CONFIG_FILE", "missing.toml");
+            let e = Settings::load().expect_err("a missing file is refused");
+            assert!(e.to_string().contains("CONFIG_FILE"), "{e}");
+            Ok(())
+        });
     }
 }
