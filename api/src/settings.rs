@@ -2,7 +2,7 @@
 //! (`CONFIG_FILE`) → environment variables. A bad value is a start-up error naming the variable.
 
 use domain::xkqz::XkqzPolicy;
-use figment::providers::{Env, Format, Toml};
+use figment::providers::Env;
 use figment::{Figment, Provider};
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
@@ -101,7 +101,7 @@ impl Default for Settings {
 
 /// A key of the configuration file that no setting reads: a misspelt `db_max_conections` would
 /// otherwise leave the default in force without a word.
-fn unknown_keys(file: &Figment) -> Result<(), SettingsError> {
+fn unknown_keys(file: &impl Provider) -> Result<(), SettingsError> {
     let data = file
         .data()
         .map_err(|e| SettingsError(format!("CONFIG_FILE: {e}")))?;
@@ -132,11 +132,7 @@ impl Settings {
     /// A message naming the variable whose value is missing or malformed.
     pub fn load() -> Result<Self, SettingsError> {
         let mut fig = Figment::new();
-        if let Ok(path) = std::env::var("CONFIG_FILE") {
-            if !std::path::Path::new(&path).exists() {
-                return Err(SettingsError(format!("CONFIG_FILE: no file at {path}")));
-            }
-            let file = Figment::from(Toml::file(&path));
+        if let Some(file) = worker::settings::config_file().map_err(SettingsError)? {
             unknown_keys(&file)?;
             fig = fig.merge(file);
         }

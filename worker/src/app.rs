@@ -8,7 +8,7 @@ use crate::{db, redis_transport, runner};
 use actix_web::{App, HttpResponse, HttpServer, web};
 use anyhow::Context;
 use figment::Figment;
-use figment::providers::{Env, Format, Toml};
+use figment::providers::Env;
 use migration::{Migrator, MigratorTrait};
 use prometheus::{Encoder, IntGauge, Registry, TextEncoder};
 use secrecy::{ExposeSecret, SecretString};
@@ -49,8 +49,8 @@ impl WorkerSettings {
     /// A message naming the malformed variable.
     pub fn load() -> anyhow::Result<Self> {
         let mut fig = Figment::new();
-        if let Ok(path) = std::env::var("CONFIG_FILE") {
-            fig = fig.merge(Toml::file(path));
+        if let Some(file) = crate::settings::config_file().map_err(anyhow::Error::msg)? {
+            fig = fig.merge(file);
         }
         let mut vars: Vec<&str> = vec![
             "WORKER_BIND_ADDR",

@@ -1,6 +1,7 @@
 //! Settings the job system needs, shared by the `api` and `worker` binaries (both flatten this
 //! struct into their own settings, read from the same variables).
 
+use figment::providers::{Data, Format, Toml};
 use secrecy::SecretString;
 use serde::Deserialize;
 use std::time::Duration;
@@ -54,3 +55,18 @@ pub const JOB_VARIABLES: &[&str] = &[
     "WORKER_CONCURRENCY",
     "JOB_LEASE",
 ];
+
+/// The TOML file `CONFIG_FILE` names, if it names one. A named file that does not exist is an
+/// error: figment would read it as empty and start on the defaults without a word.
+///
+/// # Errors
+/// A message naming `CONFIG_FILE` and the path.
+pub fn config_file() -> Result<Option<Data<Toml>>, String> {
+    match std::env::var("CONFIG_FILE") {
+        Ok(path) if !std::path::Path::new(&path).exists() => {
+            Err(format!("CONFIG_FILE: no file at {path}"))
+        }
+        Ok(path) => Ok(Some(Toml::file(path))),
+        Err(_) => Ok(None),
+    }
+}
