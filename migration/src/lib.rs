@@ -9,6 +9,7 @@ mod m20261124_000003_jobs_events;
 mod m20261124_000004_orders;
 mod m20261124_000005_needs;
 mod m20261124_000006_jobs_lease_index;
+mod m20261124_000007_order_status_changes;
 
 pub struct Migrator;
 
@@ -22,6 +23,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000004_orders::Migration),
             Box::new(m20261124_000005_needs::Migration),
             Box::new(m20261124_000006_jobs_lease_index::Migration),
+            Box::new(m20261124_000007_order_status_changes::Migration),
         ]
     }
 }

@@ -13,6 +13,7 @@ pub mod need;
 pub mod notification;
 pub mod order;
 pub mod order_item;
+pub mod order_status_change;
 pub mod preference;
 pub mod product;
 pub mod product_industry;

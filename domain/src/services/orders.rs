@@ -8,7 +8,9 @@
 use super::products::MAX_PRICE_FEN;
 use super::{Actor, Page, PageRequest, bundles};
 use crate::entities::order::{Contract, ContractPriceLine};
-use crate::entities::{enterprise, idempotency_key, order, order_item, product, supplier};
+use crate::entities::{
+    enterprise, idempotency_key, order, order_item, order_status_change, product, supplier,
+};
 use crate::error::{Checker, DomainError, DomainResult};
 use crate::jobs::{self, Mail};
 use crate::new_id;
@@ -200,6 +202,13 @@ pub struct OrderContract {
     pub recorded_at: DateTime<Utc>,
 }
 
+/// When an order reached a status.
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct OrderStep {
+    pub status: OrderStatus,
+    pub at: DateTime<Utc>,
+}
+
 /// The contract's view of an order.
 #[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct OrderView {
@@ -215,6 +224,8 @@ pub struct OrderView {
     pub note: Option<String>,
     pub reject_reason: Option<String>,
     pub contract: Option<OrderContract>,
+    /// Every status the order has reached, oldest first, `placed` (at `created_at`) first.
+    pub history: Vec<OrderStep>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
@@ -226,6 +237,8 @@ pub struct OrderFull {
     pub items: Vec<order_item::Model>,
     pub enterprise_name: String,
     pub supplier_name: String,
+    /// The moves after placing, oldest first.
+    pub history: Vec<order_status_change::Model>,
 }
 
 impl From<Contract> for OrderContract {
@@ -277,6 +290,15 @@ impl From<OrderFull> for OrderView {
             note: o.note,
             reject_reason: o.reject_reason,
             contract: o.contract.map(OrderContract::from),
+            history: std::iter::once(OrderStep {
+                status: OrderStatus::Placed,
+                at: o.created_at,
+            })
+            .chain(f.history.into_iter().map(|c| OrderStep {
+                status: c.status,
+                at: c.changed_at,
+            }))
+            .collect(),
             created_at: o.created_at,
             updated_at: o.updated_at,
         }
@@ -820,6 +842,7 @@ where
             items,
             enterprise_name,
             supplier_name: priced.supplier_name,
+            history: Vec::new(),
         },
         status,
         replayed: false,
@@ -843,6 +866,18 @@ pub async fn with_details<C: ConnectionTrait>(
         return Ok(Vec::new());
     }
     let ids: Vec<String> = orders.iter().map(|o| o.id.clone()).collect();
+    let mut history: HashMap<String, Vec<order_status_change::Model>> = HashMap::new();
+    for change in order_status_change::Entity::find()
+        .filter(order_status_change::Column::OrderId.is_in(ids.clone()))
+        .order_by_asc(order_status_change::Column::ChangedAt)
+        .all(db)
+        .await?
+    {
+        history
+            .entry(change.order_id.clone())
+            .or_default()
+            .push(change);
+    }
     let mut items: HashMap<String, Vec<order_item::Model>> = HashMap::new();
     for item in order_item::Entity::find()
         .filter(order_item::Column::OrderId.is_in(ids))
@@ -879,6 +914,7 @@ pub async fn with_details<C: ConnectionTrait>(
         .into_iter()
         .map(|order| OrderFull {
             items: items.remove(&order.id).unwrap_or_default(),
+            history: history.remove(&order.id).unwrap_or_default(),
             enterprise_name: enterprise_names
                 .get(&order.enterprise_id)
                 .cloned()
@@ -1016,12 +1052,15 @@ async fn notify<C: ConnectionTrait>(
 
 async fn save<C: ConnectionTrait>(
     db: &C,
+    actor: &Actor,
     current: &order::Model,
     next: OrderStatus,
     mut changes: order::ActiveModel,
 ) -> DomainResult<OrderFull> {
+    // Microseconds, as PostgreSQL keeps them (see `place_once`).
+    let now = Utc::now().trunc_subsecs(6);
     changes.status = Set(next);
-    changes.updated_at = Set(Utc::now());
+    changes.updated_at = Set(now);
     let done = order::Entity::update_many()
         .set(changes)
         .filter(order::Column::Id.eq(current.id.clone()))
@@ -1034,6 +1073,14 @@ async fn save<C: ConnectionTrait>(
             "订单状态已被更改，请刷新后重试",
         ));
     }
+    order_status_change::Entity::insert(order_status_change::ActiveModel {
+        order_id: Set(current.id.clone()),
+        status: Set(next),
+        changed_by: Set(actor.user_id.clone()),
+        changed_at: Set(now),
+    })
+    .exec_without_returning(db)
+    .await?;
     load(db, &current.id).await
 }
 
@@ -1047,7 +1094,7 @@ pub async fn accept<C: ConnectionTrait>(
     id: &str,
 ) -> DomainResult<OrderFull> {
     let (current, next) = for_action(db, actor, id, OrderAction::Accept).await?;
-    let order = save(db, &current, next, order::ActiveModel::default()).await?;
+    let order = save(db, actor, &current, next, order::ActiveModel::default()).await?;
     notify(
         db,
         &order,
@@ -1078,7 +1125,7 @@ pub async fn reject<C: ConnectionTrait>(
         reject_reason: Set(Some(reason)),
         ..Default::default()
     };
-    let order = save(db, &current, next, changes).await?;
+    let order = save(db, actor, &current, next, changes).await?;
     notify(
         db,
         &order,
@@ -1182,7 +1229,7 @@ pub async fn contract<C: ConnectionTrait>(
         contract: Set(Some(contract)),
         ..Default::default()
     };
-    let order = save(db, &current, next, changes).await?;
+    let order = save(db, actor, &current, next, changes).await?;
     notify(
         db,
         &order,
@@ -1205,7 +1252,7 @@ pub async fn complete<C: ConnectionTrait>(
     id: &str,
 ) -> DomainResult<OrderFull> {
     let (current, next) = for_action(db, actor, id, OrderAction::Complete).await?;
-    let order = save(db, &current, next, order::ActiveModel::default()).await?;
+    let order = save(db, actor, &current, next, order::ActiveModel::default()).await?;
     notify(
         db,
         &order,
@@ -1228,7 +1275,7 @@ pub async fn cancel<C: ConnectionTrait>(
     id: &str,
 ) -> DomainResult<OrderFull> {
     let (current, next) = for_action(db, actor, id, OrderAction::Cancel).await?;
-    let order = save(db, &current, next, order::ActiveModel::default()).await?;
+    let order = save(db, actor, &current, next, order::ActiveModel::default()).await?;
     notify(
         db,
         &order,

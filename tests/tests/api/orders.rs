@@ -169,6 +169,31 @@ async fn vet(app: &TestApp, supplier_id: &str, decision: &str) {
     expect(r, 200).await;
 }
 
+/// The statuses of an order's history, checking that its times never go back and that the
+/// first is the order's placing and the last its latest change.
+fn history(o: &Value) -> Vec<String> {
+    let steps = o["history"]
+        .as_array()
+        .unwrap_or_else(|| panic!("no history: {o}"));
+    let at = |v: &Value| {
+        chrono::DateTime::parse_from_rfc3339(v.as_str().unwrap_or_default())
+            .unwrap_or_else(|e| panic!("{v}: {e}"))
+    };
+    assert_eq!(steps[0]["at"], o["created_at"], "{o}");
+    assert_eq!(
+        at(&steps[steps.len() - 1]["at"]),
+        at(&o["updated_at"]),
+        "{o}"
+    );
+    for pair in steps.windows(2) {
+        assert!(at(&pair[0]["at"]) <= at(&pair[1]["at"]), "{o}");
+    }
+    steps
+        .iter()
+        .map(|s| s["status"].as_str().unwrap().to_owned())
+        .collect()
+}
+
 async fn list(app: &TestApp, token: &str, query: &str) -> Value {
     expect(app.get(&format!("/orders?{query}"), Some(token)).await, 200).await
 }
@@ -227,6 +252,7 @@ async fn order_goes_placed_accepted_contracted_completed(app: TestApp) {
         "{o}"
     );
     assert!(o["created_at"].is_string() && o["updated_at"].is_string());
+    assert_eq!(history(&o), ["placed"]);
 
     // Both parties and organisers see it the same way.
     for token in [&w.e.token, &w.s.token, &app.organiser] {
@@ -261,10 +287,21 @@ async fn order_goes_placed_accepted_contracted_completed(app: TestApp) {
     .await;
     assert_eq!(o["status"], "completed");
     assert_eq!(o["contract"]["price_total_fen"], 3_500_000);
-    assert_eq!(
-        get_order(&app, &id, &w.e.token).await["status"],
-        "completed"
-    );
+    let steps = ["placed", "accepted", "contracted", "completed"];
+    assert_eq!(history(&o), steps);
+    // Each party, and the list, tell the same timeline.
+    for token in [&w.e.token, &w.s.token, &app.organiser] {
+        assert_eq!(get_order(&app, &id, token).await, o);
+    }
+    let listed = list(&app, &w.e.token, "").await;
+    let mine = listed["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|x| x["id"] == id.as_str())
+        .cloned()
+        .unwrap_or_else(|| panic!("{listed}"));
+    assert_eq!(history(&mine), steps);
 }
 
 async fn supplier_rejects_with_a_reason(app: TestApp) {
@@ -320,6 +357,7 @@ async fn supplier_rejects_with_a_reason(app: TestApp) {
     .await;
     assert_eq!(o["status"], "rejected");
     assert_eq!(o["reject_reason"], "本季度档期已满");
+    assert_eq!(history(&o), ["placed", "rejected"]);
     assert_eq!(
         get_order(&app, &id, &w.e.token).await["reject_reason"],
         "本季度档期已满"
@@ -336,8 +374,15 @@ async fn enterprise_cancels_placed_and_accepted_orders(app: TestApp) {
             get_order(&app, &id, &w.s.token).await["status"],
             "cancelled"
         );
-        // Cancelled is final, for either side.
+        let mut steps = vec!["placed"];
+        if from == "accepted" {
+            steps.push("accepted");
+        }
+        steps.push("cancelled");
+        assert_eq!(history(&o), steps);
+        // Cancelled is final, for either side, and a refused move leaves no trace.
         conflict(act(&app, &id, "accept", &w.s.token, &json!({})).await).await;
+        assert_eq!(get_order(&app, &id, &w.s.token).await, o);
     }
 }
 
