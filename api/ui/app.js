@@ -2616,17 +2616,12 @@
       pager(data, '/orders', p, '个'));
   }
 
-  // Where the order stands on its normal path, with the times the API records.
+  // Where the order stands on its normal path, with the time of each step from its history.
   function orderProgress(o) {
-    const contractAt = o.contract?.recorded_at;
-    const at = {
-      placed: o.created_at,
-      contracted: contractAt,
-      [o.status]: o.status === 'placed' ? o.created_at : o.updated_at,
-    };
+    const at = Object.fromEntries((o.history || []).map((s) => [s.status, s.at]));
     const ended = o.status === 'rejected' || o.status === 'cancelled';
     const reached = ended
-      ? (o.contract ? 3 : 1)
+      ? ORDER_PATH.filter((s) => at[s]).length || 1
       : ORDER_PATH.indexOf(o.status) + 1;
     const steps = ORDER_PATH.map((s, i) => {
       const done = i < reached;
@@ -2641,7 +2636,7 @@
       steps.splice(reached, ORDER_PATH.length - reached, h('li', { class: 'step ended current', 'aria-current': 'step' },
         h('span', { class: 'step-dot', 'aria-hidden': 'true' }, '✕'),
         h('span', { class: 'step-text' }, label(L.orderStatus, o.status),
-          h('time', { class: 'small muted', datetime: o.updated_at }, fmtTime(o.updated_at)))));
+          h('time', { class: 'small muted', datetime: at[o.status] || o.updated_at }, fmtTime(at[o.status] || o.updated_at)))));
     }
     return h('ol', { class: 'steps', 'aria-label': '订单进度' }, steps);
   }
