@@ -280,6 +280,8 @@ mod tests {
     }
 
     #[test]
+    // figment's `Jail` fixes the closure's error type.
+    #[allow(clippy::result_large_err)]
     fn the_file_is_read_and_its_unknown_keys_refused() {
         figment::Jail::expect_with(|jail| {
             jail.create_file(

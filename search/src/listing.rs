@@ -331,30 +331,30 @@ impl BundleQuery {
                 .unwrap_or(usize::MAX)
         };
         let q = text.q.trim().to_lowercase();
-        let mut ranked: Vec<((u8, usize), (bundle::Model, Option<supplier::Model>))> = rows
-            .into_iter()
-            .map(|row| {
-                let own = if row.0.name.to_lowercase().contains(&q) {
-                    0
-                } else if row.0.description.to_lowercase().contains(&q) {
-                    1
-                } else {
-                    2
-                };
-                ((own, best_product(&row.0.id)), row)
-            })
-            .collect();
-        ranked.sort_by(|(ka, (a, _)), (kb, (b, _))| {
-            ka.cmp(kb)
-                .then_with(|| b.updated_at.cmp(&a.updated_at))
-                .then_with(|| a.id.cmp(&b.id))
+        let own_words = |b: &bundle::Model| {
+            if b.name.to_lowercase().contains(&q) {
+                0
+            } else if b.description.to_lowercase().contains(&q) {
+                1
+            } else {
+                2
+            }
+        };
+        let mut ranked = rows;
+        ranked.sort_by_cached_key(|(b, _)| {
+            (
+                own_words(b),
+                best_product(&b.id),
+                std::cmp::Reverse(b.updated_at),
+                b.id.clone(),
+            )
         });
         let total = ranked.len() as u64;
         let bundles = ranked
             .into_iter()
             .skip(usize::try_from(page.offset()).unwrap_or(usize::MAX))
             .take(usize::try_from(page.per_page).unwrap_or(usize::MAX))
-            .map(|(_, (b, s))| (b, s.map(|s| s.name).unwrap_or_default()))
+            .map(|(b, s)| (b, s.map(|s| s.name).unwrap_or_default()))
             .collect();
         Ok(Page::new(with_products(db, bundles).await?, total, page))
     }
