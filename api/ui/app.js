@@ -682,6 +682,16 @@
       p.price_unit ? h('span', { class: 'unit' }, '计价：' + priceUnitText(p.price_unit)) : null);
   }
 
+  // A search highlight ("…<em>质检</em>…", the rest HTML-escaped) as nodes: text stays text,
+  // only the API's own <em> marks become <mark>, so no product text is ever parsed as HTML.
+  const ENTITIES = { '&amp;': '&', '&lt;': '<', '&gt;': '>', '&quot;': '"', '&#39;': "'" };
+  function marked(s) {
+    const unescape = (t) => t.replace(/&(amp|lt|gt|quot|#39);/g, (e) => ENTITIES[e]);
+    return s.split(/(<em>[\s\S]*?<\/em>)/).filter(Boolean).map((part) => part.startsWith('<em>')
+      ? h('mark', null, unescape(part.slice(4, -5)))
+      : unescape(part));
+  }
+
   function productCard(p, { showStatus } = {}) {
     return h('article', { class: 'card product-card' },
       h('div', { class: 'card-top' },
@@ -690,11 +700,11 @@
           p.ai_powered ? h('span', { class: 'badge badge-ai', title: '应用人工智能技术' }, 'AI 赋能') : null,
           showStatus && p.status && p.status !== 'listed' ? statusBadge(p.status, L.productStatus) : null),
         xkqzBadges(p.xkqz)),
-      h('h3', null, linkTo(`/products/${encodeURIComponent(p.id)}`, p.name)),
+      h('h3', null, linkTo(`/products/${encodeURIComponent(p.id)}`, p.highlight ? marked(p.highlight.name) : p.name)),
       h('p', { class: 'card-sub' }, p.supplier_id
         ? linkTo(`/suppliers/${encodeURIComponent(p.supplier_id)}`, p.supplier_name || '查看服务商')
         : (p.supplier_name || '')),
-      h('p', { class: 'clamp' }, p.summary || ''),
+      h('p', { class: 'clamp' }, p.highlight ? marked(p.highlight.summary) : (p.summary || '')),
       chips(p.industries, L.industry, 'chip chip-industry'),
       chips(p.stages, L.stage),
       h('div', { class: 'card-foot' },

@@ -9,6 +9,7 @@
 pub mod engine;
 pub mod error;
 pub mod eval;
+pub mod highlight;
 pub mod listing;
 pub mod matcher;
 pub mod matching;
@@ -19,6 +20,7 @@ pub mod text;
 
 pub use engine::{EmbeddedEngine, MeiliEngine, ProductDocument, SearchEngine};
 pub use error::SearchError;
+pub use highlight::{Highlight, Highlighter};
 pub use listing::{BundleQuery, BundleText, ProductQuery, ProductSort};
 pub use matcher::Matcher;
 pub use matching::{Match, NeedQuery, match_need};

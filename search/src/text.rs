@@ -81,7 +81,7 @@ pub struct Piece {
 
 /// Folds full-width ASCII (`ＭＥＳ`, `１２`) to half-width and lowercases, remembering for each
 /// byte of the result the byte of the original it came from.
-fn normalize(text: &str) -> (String, Vec<usize>) {
+pub(crate) fn normalize(text: &str) -> (String, Vec<usize>) {
     let mut out = String::with_capacity(text.len());
     let mut origin = Vec::with_capacity(text.len() + 1);
     for (at, c) in text.char_indices() {

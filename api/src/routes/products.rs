@@ -55,7 +55,7 @@ fn json_bytes<T: Serialize>(v: &T) -> Result<Bytes, search::SearchError> {
 /// industry, stage and delivery.
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct SearchPage {
-    pub items: Vec<ProductView>,
+    pub items: Vec<FoundProduct>,
     pub total: u64,
     pub page: u64,
     pub per_page: u64,
@@ -65,17 +65,34 @@ pub struct SearchPage {
     pub facets: Option<search::engine::Facets>,
 }
 
+/// A product found by `q`, with its name and summary marked where they hold the query's words.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct FoundProduct {
+    #[serde(flatten)]
+    pub product: ProductView,
+    pub highlight: search::Highlight,
+}
+
 /// The engine's hits shown as the database has them now (a hit delisted a moment ago is left
 /// out).
 async fn search_page(
     db: &sea_orm::DatabaseConnection,
     policy: &domain::xkqz::XkqzPolicy,
+    q: &str,
     found: search::engine::SearchResults,
 ) -> Result<SearchPage, search::SearchError> {
     let ids: Vec<String> = found.page.items.iter().map(|h| h.id.clone()).collect();
     let mut views = search::proposals::listed_products(db, policy, &ids).await?;
+    let marker = search::Highlighter::new(q);
     Ok(SearchPage {
-        items: ids.iter().filter_map(|id| views.remove(id)).collect(),
+        items: ids
+            .iter()
+            .filter_map(|id| views.remove(id))
+            .map(|product| FoundProduct {
+                highlight: marker.highlight(&product.name, &product.summary),
+                product,
+            })
+            .collect(),
         total: found.page.total,
         page: found.page.page,
         per_page: found.page.per_page,
@@ -139,7 +156,7 @@ pub async fn list(
                     });
                 }
                 let found = engine.search(&query).await?;
-                json_bytes(&search_page(&db, &policy, found).await?)
+                json_bytes(&search_page(&db, &policy, text, found).await?)
             } else {
                 let page = query
                     .run(&db)

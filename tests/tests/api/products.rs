@@ -853,6 +853,32 @@ async fn public_listing_filters(app: TestApp) {
     assert_filter(&app, &c, "q=电网设备", &[4]).await;
     assert_filter(&app, &c, "q=财务", &[2]).await;
     assert_filter(&app, &c, "q=区块链", &[]).await;
+    // What was found is marked in the name and summary; the rest is the text, escaped.
+    let found = expect(app.get("/products?q=质检", None).await, 200).await;
+    for item in found["items"].as_array().unwrap() {
+        let h = &item["highlight"];
+        let marked = format!("{}{}", h["name"], h["summary"]);
+        assert!(marked.contains("<em>质检</em>"), "{item}");
+        let plain = |v: &Value| {
+            v.as_str()
+                .unwrap()
+                .replace("<em>", "")
+                .replace("</em>", "")
+                .replace("&lt;", "<")
+                .replace("&gt;", ">")
+                .replace("&quot;", "\"")
+                .replace("&#39;", "'")
+                .replace("&amp;", "&")
+        };
+        assert_eq!(plain(&h["name"]), item["name"].as_str().unwrap(), "{item}");
+        assert_eq!(
+            plain(&h["summary"]),
+            item["summary"].as_str().unwrap(),
+            "{item}"
+        );
+    }
+    let plain_listing = expect(app.get("/products", None).await, 200).await;
+    assert!(plain_listing["items"][0].get("highlight").is_none());
     // LIKE wildcards are literal.
     assert_filter(&app, &c, "q=%25", &[]).await;
     assert_filter(&app, &c, "q=_", &[]).await;
