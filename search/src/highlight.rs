@@ -92,8 +92,9 @@ fn whole_latin_word(text: &str, from: usize, to: usize) -> bool {
     let latin = |c: char| c.is_ascii_alphanumeric();
     let starts = text[from..].chars().next().is_some_and(latin);
     let ends = text[..to].chars().next_back().is_some_and(latin);
-    !(starts && text[..from].chars().next_back().is_some_and(latin))
-        && !(ends && text[to..].chars().next().is_some_and(latin))
+    let runs_on_before = starts && text[..from].chars().next_back().is_some_and(latin);
+    let runs_on_after = ends && text[to..].chars().next().is_some_and(latin);
+    !(runs_on_before || runs_on_after)
 }
 
 fn escape_into(out: &mut String, s: &str) {
