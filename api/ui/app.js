@@ -874,6 +874,7 @@
       q: p.get('q'), industry: p.get('industry'), stage: p.get('stage'), delivery: p.get('delivery'),
       max_price_fen: p.get('max_price_fen'), max_deploy_days: p.get('max_deploy_days'),
       ai_powered: p.get('ai_powered'), sort: p.get('sort'), page, per_page: 12,
+      highlight: p.get('q') ? 'true' : null,
     };
     const data = await get('/products', query);
     // With a keyword the listing also counts the matches per filter value (`facets`).

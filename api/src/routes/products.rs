@@ -65,12 +65,14 @@ pub struct SearchPage {
     pub facets: Option<search::engine::Facets>,
 }
 
-/// A product found by `q`, with its name and summary marked where they hold the query's words.
+/// A product found by `q`; with `highlight=true`, its name and summary marked where they hold
+/// the query's words.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct FoundProduct {
     #[serde(flatten)]
     pub product: ProductView,
-    pub highlight: search::Highlight,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub highlight: Option<search::Highlight>,
 }
 
 /// The engine's hits shown as the database has them now (a hit delisted a moment ago is left
@@ -78,18 +80,20 @@ pub struct FoundProduct {
 async fn search_page(
     db: &sea_orm::DatabaseConnection,
     policy: &domain::xkqz::XkqzPolicy,
-    q: &str,
+    highlight: Option<&str>,
     found: search::engine::SearchResults,
 ) -> Result<SearchPage, search::SearchError> {
     let ids: Vec<String> = found.page.items.iter().map(|h| h.id.clone()).collect();
     let mut views = search::proposals::listed_products(db, policy, &ids).await?;
-    let marker = search::Highlighter::new(q);
+    let marker = highlight.map(search::Highlighter::new);
     Ok(SearchPage {
         items: ids
             .iter()
             .filter_map(|id| views.remove(id))
             .map(|product| FoundProduct {
-                highlight: marker.highlight(&product.name, &product.summary),
+                highlight: marker
+                    .as_ref()
+                    .map(|m| m.highlight(&product.name, &product.summary)),
                 product,
             })
             .collect(),
@@ -107,7 +111,8 @@ async fn search_page(
     ("q" = Option<String>, Query), ("industry" = Option<Industry>, Query), ("stage" = Option<Stage>, Query),
     ("delivery" = Option<Delivery>, Query), ("max_price_fen" = Option<i64>, Query, description = "on the pilot price"),
     ("max_deploy_days" = Option<i32>, Query), ("ai_powered" = Option<bool>, Query), ("supplier_id" = Option<String>, Query),
-    ("sort" = Option<ProductSort>, Query), ("page" = Option<u64>, Query), ("per_page" = Option<u64>, Query)),
+    ("sort" = Option<ProductSort>, Query), ("page" = Option<u64>, Query), ("per_page" = Option<u64>, Query),
+    ("highlight" = Option<bool>, Query, description = "with `q`: mark the query's words in each product's name and summary (`highlight`)")),
     responses((status = 200, body = SearchPage), (status = 422, body = crate::error::Problem)))]
 #[get("/products")]
 pub async fn list(
@@ -134,6 +139,7 @@ pub async fn list(
             .unwrap_or_default(),
         page: q.page(&mut c),
     };
+    let highlight = q.bool(&mut c, "highlight").unwrap_or(false);
     c.finish()?;
     // The listing is public and the same for everyone, so a page can be shared between callers.
     let key = req.query_string().to_owned();
@@ -156,7 +162,7 @@ pub async fn list(
                     });
                 }
                 let found = engine.search(&query).await?;
-                json_bytes(&search_page(&db, &policy, text, found).await?)
+                json_bytes(&search_page(&db, &policy, highlight.then_some(text), found).await?)
             } else {
                 let page = query
                     .run(&db)

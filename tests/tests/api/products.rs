@@ -854,7 +854,7 @@ async fn public_listing_filters(app: TestApp) {
     assert_filter(&app, &c, "q=财务", &[2]).await;
     assert_filter(&app, &c, "q=区块链", &[]).await;
     // What was found is marked in the name and summary; the rest is the text, escaped.
-    let found = expect(app.get("/products?q=质检", None).await, 200).await;
+    let found = expect(app.get("/products?q=质检&highlight=true", None).await, 200).await;
     for item in found["items"].as_array().unwrap() {
         let h = &item["highlight"];
         let marked = format!("{}{}", h["name"], h["summary"]);
@@ -877,8 +877,17 @@ async fn public_listing_filters(app: TestApp) {
             "{item}"
         );
     }
-    let plain_listing = expect(app.get("/products", None).await, 200).await;
-    assert!(plain_listing["items"][0].get("highlight").is_none());
+    // Only when asked for, as Meilisearch's `attributesToHighlight`.
+    let unmarked = expect(app.get("/products?q=质检", None).await, 200).await;
+    assert!(
+        unmarked["items"][0].get("highlight").is_none(),
+        "{unmarked}"
+    );
+    invalid(
+        app.get("/products?q=质检&highlight=maybe", None).await,
+        "highlight",
+    )
+    .await;
     // LIKE wildcards are literal.
     assert_filter(&app, &c, "q=%25", &[]).await;
     assert_filter(&app, &c, "q=_", &[]).await;
