@@ -99,22 +99,42 @@ impl Default for Settings {
     }
 }
 
-/// A key of the configuration file that no setting reads: a misspelt `db_max_conections` would
-/// otherwise leave the default in force without a word.
+/// A key of the configuration file that no setting reads: a misspelt `db_max_conections` (or
+/// `DB_MAX_CONNECTIONS`: keys are lower case) would otherwise leave the default in force without
+/// a word. The worker's own keys are known too: both binaries may share one file.
 fn unknown_keys(file: &impl Provider) -> Result<(), SettingsError> {
     let data = file
         .data()
         .map_err(|e| SettingsError(format!("CONFIG_FILE: {e}")))?;
-    for key in data.values().flat_map(|dict| dict.keys()) {
-        let known = key == "xkqz"
-            || [VARIABLES, worker::settings::JOB_VARIABLES]
-                .concat()
-                .iter()
-                .any(|v| v.eq_ignore_ascii_case(key));
-        if !known {
-            return Err(SettingsError(format!(
-                "CONFIG_FILE: unknown key `{key}` (keys are the variables' names in lower case)"
-            )));
+    let known: Vec<String> = [
+        VARIABLES,
+        worker::settings::JOB_VARIABLES,
+        worker::settings::WORKER_VARIABLES,
+    ]
+    .concat()
+    .iter()
+    .map(|v| v.to_ascii_lowercase())
+    .collect();
+    let policy = figment::value::Value::serialize(XkqzPolicy::default())
+        .map_err(|e| SettingsError(format!("CONFIG_FILE: {e}")))?;
+    let policy_keys: Vec<&String> = policy
+        .as_dict()
+        .map(|d| d.keys().collect())
+        .unwrap_or_default();
+    let unknown = |key: &str| {
+        SettingsError(format!(
+            "CONFIG_FILE: unknown key `{key}` (keys are the variables' names in lower case)"
+        ))
+    };
+    for (key, value) in data.values().flat_map(|dict| dict.iter()) {
+        if key == "xkqz" {
+            for inner in value.as_dict().map(|d| d.keys()).into_iter().flatten() {
+                if !policy_keys.contains(&inner) {
+                    return Err(unknown(&format!("xkqz.{inner}")));
+                }
+            }
+        } else if !known.contains(key) {
+            return Err(unknown(key));
         }
     }
     Ok(())
@@ -302,10 +322,34 @@ mod tests {
                 7
             );
 
-            jail.create_file("typo.toml", "db_max_conections = 3\n")?;
-            jail.set_env("CONFIG_FILE", "typo.toml");
-            let e = Settings::load().expect_err("a misspelt key is refused");
-            assert!(e.to_string().contains("`db_max_conections`"), "{e}");
+            // The worker's keys are known: one file may serve both binaries.
+            jail.create_file("shared.toml", "worker_bind_addr = \"127.0.0.1:8090\"\n")?;
+            jail.set_env("CONFIG_FILE", "shared.toml");
+            Settings::load().map_err(|e| e.to_string())?;
+
+            for (file, text, named) in [
+                (
+                    "typo.toml",
+                    "db_max_conections = 3\n",
+                    "`db_max_conections`",
+                ),
+                // figment reads keys as written: upper case would be ignored, not read.
+                (
+                    "upper.toml",
+                    "DB_MAX_CONNECTIONS = 3\n",
+                    "`DB_MAX_CONNECTIONS`",
+                ),
+                (
+                    "policy.toml",
+                    "[xkqz]\nfast_max_deploy_dayz = 3\n",
+                    "`xkqz.fast_max_deploy_dayz`",
+                ),
+            ] {
+                jail.create_file(file, text)?;
+                jail.set_env("CONFIG_FILE", file);
+                let e = Settings::load().expect_err("an unknown key is refused");
+                assert!(e.to_string().contains(named), "{file}: {e}");
+            }
 
             jail.set_env("CONFIG_FILE", "missing.toml");
             let e = Settings::load().expect_err("a missing file is refused");

@@ -2630,6 +2630,9 @@
   // Where the order stands on its normal path, with the time of each step from its history.
   function orderProgress(o) {
     const at = Object.fromEntries((o.history || []).map((s) => [s.status, s.at]));
+    // Orders moved before the history was kept lack the steps in between; the contract says
+    // when it was signed.
+    at.contracted = at.contracted || o.contract?.recorded_at;
     const ended = o.status === 'rejected' || o.status === 'cancelled';
     const reached = ended
       ? ORDER_PATH.filter((s) => at[s]).length || 1

@@ -2,6 +2,10 @@
 //! parties and the bureau. An order passes through a status at most once (the workflow has no
 //! loops), so the pair is the key. `placed` is not stored: the order's own `created_at` and
 //! `placed_by` say it, and placing stays one insert lighter.
+//!
+//! Orders moved before this table existed get their current status, reached at their
+//! `updated_at` (every move sets it, nothing else does); who moved them, and when they passed
+//! the steps between, was not kept.
 
 use sea_orm_migration::{prelude::*, schema::*};
 
@@ -37,7 +41,8 @@ impl MigrationTrait for Migration {
                 .table(OrderStatusChanges::Table)
                 .col(string_len(OrderStatusChanges::OrderId, 36))
                 .col(string_len(OrderStatusChanges::Status, 24))
-                .col(string_len(OrderStatusChanges::ChangedBy, 36))
+                // Null for the steps of older orders (see above).
+                .col(string_len_null(OrderStatusChanges::ChangedBy, 36))
                 .col(timestamp_with_time_zone(OrderStatusChanges::ChangedAt))
                 .primary_key(
                     Index::create()
@@ -57,7 +62,14 @@ impl MigrationTrait for Migration {
                 )
                 .to_owned(),
         )
-        .await
+        .await?;
+        m.get_connection()
+            .execute_unprepared(
+                "INSERT INTO order_status_changes (order_id, status, changed_by, changed_at) \
+                 SELECT id, status, NULL, updated_at FROM orders WHERE status <> 'placed'",
+            )
+            .await?;
+        Ok(())
     }
 
     async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {

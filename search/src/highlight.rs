@@ -58,8 +58,11 @@ impl Highlighter {
         let mut found: Vec<(usize, usize)> = Vec::new();
         for t in &self.terms {
             for (at, m) in norm.match_indices(t.as_str()) {
-                if whole_latin_word(&norm, at, at + m.len()) {
-                    found.push((origin[at], origin[at + m.len()]));
+                let (from, to) = (origin[at], origin[at + m.len()]);
+                // A character that lowercases to two (`İ`) can hold a match's edge inside it:
+                // such a stretch would mark nothing.
+                if to > from && whole_latin_word(&norm, at, at + m.len()) {
+                    found.push((from, to));
                 }
             }
         }
@@ -143,6 +146,12 @@ mod tests {
             Highlighter::new("区块链").mark("财务<记账>"),
             "财务&lt;记账&gt;"
         );
+    }
+
+    #[test]
+    fn a_match_inside_one_character_marks_nothing() {
+        // `İ` lowercases to `i` and a combining dot: `i` ends inside it.
+        assert_eq!(Highlighter::new("i").mark("İ"), "İ");
     }
 
     #[test]

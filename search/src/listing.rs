@@ -12,6 +12,7 @@ use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
     QuerySelect, Select,
 };
+use std::collections::HashMap;
 
 /// How to order the listing.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Deserialize, utoipa::ToSchema)]
@@ -312,24 +313,28 @@ impl BundleQuery {
         page: PageRequest,
     ) -> Result<Page<BundleWithProducts>, SearchError> {
         let rows = found.select_also(supplier::Entity).all(db).await?;
-        let ids: Vec<String> = rows.iter().map(|(b, _)| b.id.clone()).collect();
-        let links = if ids.is_empty() || text.product_ids.is_empty() {
-            Vec::new()
-        } else {
-            bundle_product::Entity::find()
-                .filter(bundle_product::Column::BundleId.is_in(ids))
+        // Each bundle's best product: its place among the engine's hits (at most a page of
+        // them, so the query's parameters stay few however many bundles match).
+        let mut best: HashMap<String, usize> = HashMap::new();
+        if !text.product_ids.is_empty() {
+            let place: HashMap<&str, usize> = text
+                .product_ids
+                .iter()
+                .enumerate()
+                .map(|(i, id)| (id.as_str(), i))
+                .collect();
+            for link in bundle_product::Entity::find()
                 .filter(bundle_product::Column::ProductId.is_in(text.product_ids.clone()))
                 .all(db)
                 .await?
-        };
-        let best_product = |bundle_id: &str| {
-            links
-                .iter()
-                .filter(|l| l.bundle_id == bundle_id)
-                .filter_map(|l| text.product_ids.iter().position(|p| *p == l.product_id))
-                .min()
-                .unwrap_or(usize::MAX)
-        };
+            {
+                if let Some(&at) = place.get(link.product_id.as_str()) {
+                    let b = best.entry(link.bundle_id).or_insert(at);
+                    *b = (*b).min(at);
+                }
+            }
+        }
+        let best_product = |bundle_id: &str| best.get(bundle_id).copied().unwrap_or(usize::MAX);
         let q = text.q.trim().to_lowercase();
         let own_words = |b: &bundle::Model| {
             if b.name.to_lowercase().contains(&q) {

@@ -3,7 +3,7 @@
 
 use crate::context::JobContext;
 use crate::mail::Mailer;
-use crate::settings::{JOB_VARIABLES, JobSettings};
+use crate::settings::{JOB_VARIABLES, JobSettings, WORKER_VARIABLES};
 use crate::{db, redis_transport, runner};
 use actix_web::{App, HttpResponse, HttpServer, web};
 use anyhow::Context;
@@ -52,14 +52,7 @@ impl WorkerSettings {
         if let Some(file) = crate::settings::config_file().map_err(anyhow::Error::msg)? {
             fig = fig.merge(file);
         }
-        let mut vars: Vec<&str> = vec![
-            "WORKER_BIND_ADDR",
-            "DATA_DIR",
-            "DATABASE_URL",
-            "DB_MAX_CONNECTIONS",
-            "QUERY_TIMEOUT_SECS",
-        ];
-        vars.extend_from_slice(JOB_VARIABLES);
+        let vars = [WORKER_VARIABLES, JOB_VARIABLES].concat();
         fig = fig.merge(
             Env::raw()
                 .only(&vars)

@@ -44,6 +44,15 @@ impl Default for JobSettings {
     }
 }
 
+/// The variables the `worker` reads besides [`JOB_VARIABLES`] (see `app::WorkerSettings`).
+pub const WORKER_VARIABLES: &[&str] = &[
+    "WORKER_BIND_ADDR",
+    "DATA_DIR",
+    "DATABASE_URL",
+    "DB_MAX_CONNECTIONS",
+    "QUERY_TIMEOUT_SECS",
+];
+
 /// The variables of `JobSettings`, for `figment::providers::Env::only`.
 pub const JOB_VARIABLES: &[&str] = &[
     "REDIS_URL",

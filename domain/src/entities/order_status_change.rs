@@ -9,8 +9,8 @@ pub struct Model {
     pub order_id: String,
     #[sea_orm(primary_key, auto_increment = false)]
     pub status: OrderStatus,
-    /// The user who moved it.
-    pub changed_by: String,
+    /// The user who moved it; `None` for moves made before the timeline was kept.
+    pub changed_by: Option<String>,
     pub changed_at: DateTimeUtc,
 }
 

@@ -869,7 +869,6 @@ pub async fn with_details<C: ConnectionTrait>(
     let mut history: HashMap<String, Vec<order_status_change::Model>> = HashMap::new();
     for change in order_status_change::Entity::find()
         .filter(order_status_change::Column::OrderId.is_in(ids.clone()))
-        .order_by_asc(order_status_change::Column::ChangedAt)
         .all(db)
         .await?
     {
@@ -877,6 +876,10 @@ pub async fn with_details<C: ConnectionTrait>(
             .entry(change.order_id.clone())
             .or_default()
             .push(change);
+    }
+    // In the workflow's order, which has no loops: exact, where replicas' clocks may differ.
+    for steps in history.values_mut() {
+        steps.sort_by_key(|c| c.status.step());
     }
     let mut items: HashMap<String, Vec<order_item::Model>> = HashMap::new();
     for item in order_item::Entity::find()
@@ -1076,7 +1079,7 @@ async fn save<C: ConnectionTrait>(
     order_status_change::Entity::insert(order_status_change::ActiveModel {
         order_id: Set(current.id.clone()),
         status: Set(next),
-        changed_by: Set(actor.user_id.clone()),
+        changed_by: Set(Some(actor.user_id.clone())),
         changed_at: Set(now),
     })
     .exec_without_returning(db)

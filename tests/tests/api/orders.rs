@@ -27,6 +27,7 @@ both_databases!(
     contract_terms_validation,
     order_list_filters_sorts_and_pages,
     stats_count_orders,
+    orders_moved_before_the_history_get_their_current_status,
 );
 
 // ---------------------------------------------------------------------------------------------
@@ -1302,4 +1303,30 @@ async fn each_side_hears_of_the_others_moves(db: Db) {
     assert!(refusal.text.contains("档期已满"));
     let (_, n) = parts(app.get("/me/notifications", Some(&w.e.token)).await).await;
     assert_eq!(n["total"], 4);
+}
+
+async fn orders_moved_before_the_history_get_their_current_status(app: TestApp) {
+    use migration::MigratorTrait;
+    use sea_orm::ConnectionTrait;
+    let w = world(&app).await;
+    let completed = order_in(&app, &w, "completed").await;
+    let placed = order_in(&app, &w, "placed").await;
+    let before = get_order(&app, &completed, &w.e.token).await;
+
+    // As if the orders had moved before the history was kept: the table is made anew by its
+    // migration, which fills it from the orders.
+    app.db
+        .execute_unprepared("DELETE FROM order_status_changes")
+        .await
+        .unwrap();
+    migration::Migrator::down(&app.db, Some(1)).await.unwrap();
+    migration::Migrator::up(&app.db, None).await.unwrap();
+
+    let after = get_order(&app, &completed, &w.e.token).await;
+    assert_eq!(history(&after), ["placed", "completed"]);
+    assert_eq!(after["history"][1], before["history"][3], "{after}");
+    assert_eq!(
+        history(&get_order(&app, &placed, &w.e.token).await),
+        ["placed"]
+    );
 }

@@ -855,6 +855,7 @@ async fn public_listing_filters(app: TestApp) {
     assert_filter(&app, &c, "q=区块链", &[]).await;
     // What was found is marked in the name and summary; the rest is the text, escaped.
     let found = expect(app.get("/products?q=质检&highlight=true", None).await, 200).await;
+    assert_eq!(found["items"].as_array().unwrap().len(), 2, "{found}");
     for item in found["items"].as_array().unwrap() {
         let h = &item["highlight"];
         let marked = format!("{}{}", h["name"], h["summary"]);
