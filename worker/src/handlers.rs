@@ -17,7 +17,6 @@ use domain::entities::{
 };
 use domain::jobs::{self, About, Job, Mail};
 use domain::new_id;
-use domain::services::orders::OrderFull;
 use domain::values::{EventStatus, Industry, RegistrationStatus, Role, SupplierStatus};
 use sea_orm::sea_query::{Expr, OnConflict};
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, Set};
@@ -362,7 +361,23 @@ async fn prepare_event(
     Ok(Prepared { context, link, ics })
 }
 
-fn prepare_order(ctx: &JobContext, full: &OrderFull, user: &user::Model) -> Prepared {
+async fn prepare_order(
+    ctx: &JobContext,
+    order_id: &str,
+    user: &user::Model,
+) -> Result<Option<Prepared>, JobError> {
+    let Some(o) = order::Entity::find_by_id(order_id.to_owned())
+        .one(&ctx.db)
+        .await?
+    else {
+        return Ok(None);
+    };
+    let Some(full) = domain::services::orders::with_details(&ctx.db, vec![o])
+        .await?
+        .pop()
+    else {
+        return Ok(None);
+    };
     let link = format!(
         "{}/#/orders/{}",
         ctx.settings.public_url.trim_end_matches('/'),
@@ -401,11 +416,11 @@ fn prepare_order(ctx: &JobContext, full: &OrderFull, user: &user::Model) -> Prep
         },
         "link": link,
     });
-    Prepared {
+    Ok(Some(Prepared {
         context,
         link,
         ics: None,
-    }
+    }))
 }
 
 /// A claimed mail job.
@@ -425,8 +440,6 @@ struct Facts {
     users: HashMap<String, user::Model>,
     events: HashMap<String, event::Model>,
     prefs: HashMap<String, preference::Model>,
-    /// With their lines and parties: an order burst's mails share these reads too.
-    orders: HashMap<String, OrderFull>,
 }
 
 async fn facts(ctx: &JobContext, mails: &[MailJob]) -> Result<Facts, JobError> {
@@ -474,31 +487,10 @@ async fn facts(ctx: &JobContext, mails: &[MailJob]) -> Result<Facts, JobError> {
             .map(|p| (p.user_id.clone(), p))
             .collect()
     };
-    let order_ids: HashSet<&str> = mails
-        .iter()
-        .filter_map(|m| match m.mail.about() {
-            About::Order(id) => Some(id),
-            _ => None,
-        })
-        .collect();
-    let orders = if order_ids.is_empty() {
-        HashMap::new()
-    } else {
-        let rows = order::Entity::find()
-            .filter(order::Column::Id.is_in(order_ids))
-            .all(&ctx.db)
-            .await?;
-        domain::services::orders::with_details(&ctx.db, rows)
-            .await?
-            .into_iter()
-            .map(|o| (o.order.id.clone(), o))
-            .collect()
-    };
     Ok(Facts {
         users,
         events,
         prefs,
-        orders,
     })
 }
 
@@ -523,7 +515,7 @@ async fn compose(
             }
             Some(e) => Some(prepare_event(ctx, e, mail, u).await?),
         },
-        About::Order(id) => facts.orders.get(id).map(|o| prepare_order(ctx, o, u)),
+        About::Order(id) => prepare_order(ctx, id, u).await?,
         About::Match {
             need_id,
             product_id,
