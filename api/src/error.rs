@@ -139,8 +139,16 @@ impl ResponseError for ApiError {
     }
 
     fn error_response(&self) -> HttpResponse {
-        if let Self::Unexpected(e) = self {
-            tracing::error!(error.cause_chain = ?e, "unexpected error");
+        // One event per failed request, at the level it deserves (tracing-actix-web's own event,
+        // which put every 4xx at WARN, is off): a client's mistake is routine, an outage is not.
+        match self {
+            Self::Unexpected(e) => tracing::error!(error.cause_chain = ?e, "unexpected error"),
+            Self::Unavailable(m) => tracing::warn!(detail = %m, "service unavailable"),
+            _ => tracing::info!(
+                status = self.status_code().as_u16(),
+                code = self.code(),
+                "request refused"
+            ),
         }
         let mut res = HttpResponse::build(self.status_code());
         res.content_type("application/problem+json");
