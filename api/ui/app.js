@@ -740,6 +740,17 @@
         },
       }, '下架'));
     }
+    if (isOwner(p) && p.status === 'delisted') {
+      out.push(h('button', {
+        type: 'button', class: 'btn btn-sm',
+        onClick: async (ev) => {
+          const btn = ev.currentTarget;
+          if (await confirmDialog('重新编辑', `将“${p.name}”恢复为草稿？修改后可再次提交审核，审核通过后重新上架。`, '恢复为草稿')) {
+            act(btn, () => post(`/products/${id}/revise`), '已恢复为草稿。');
+          }
+        },
+      }, '重新编辑'));
+    }
     if ((r === 'reviewer' || r === 'organiser') && p.status === 'submitted') {
       out.push(...reviewButtons(`/products/${id}/review`, p.name));
     }
@@ -799,6 +810,17 @@
           }
         },
       }, '下架'));
+    }
+    if (isOwner(b) && b.status === 'delisted') {
+      out.push(h('button', {
+        type: 'button', class: 'btn btn-sm',
+        onClick: async (ev) => {
+          const btn = ev.currentTarget;
+          if (await confirmDialog('重新编辑', `将组合方案包“${b.name}”恢复为草稿？修改后可再次提交审核。`, '恢复为草稿')) {
+            act(btn, () => post(`/bundles/${id}/revise`), '已恢复为草稿。');
+          }
+        },
+      }, '重新编辑'));
     }
     if ((r === 'reviewer' || r === 'organiser') && b.status === 'submitted') {
       out.push(...reviewButtons(`/bundles/${id}/review`, b.name));

@@ -12,6 +12,8 @@ pub enum ListingAction {
     Approve,
     Reject,
     Delist,
+    /// Back to a draft, to be edited and submitted again: a delisted listing is not lost.
+    Revise,
 }
 
 impl ListingAction {
@@ -22,6 +24,7 @@ impl ListingAction {
             Self::Approve => "审核通过",
             Self::Reject => "驳回",
             Self::Delist => "下架",
+            Self::Revise => "重新编辑",
         }
     }
 }
@@ -40,6 +43,7 @@ impl ListingStatus {
             (S::Submitted, A::Approve) => Some(S::Listed),
             (S::Submitted, A::Reject) => Some(S::Rejected),
             (S::Listed, A::Delist) => Some(S::Delisted),
+            (S::Delisted, A::Revise) => Some(S::Draft),
             _ => None,
         };
         next.ok_or_else(|| {
@@ -91,7 +95,14 @@ mod tests {
 
     #[test]
     fn listing_table() {
-        let all_actions = [A::Edit, A::Submit, A::Approve, A::Reject, A::Delist];
+        let all_actions = [
+            A::Edit,
+            A::Submit,
+            A::Approve,
+            A::Reject,
+            A::Delist,
+            A::Revise,
+        ];
         let allowed = [
             (S::Draft, A::Edit, S::Draft),
             (S::Draft, A::Submit, S::Submitted),
@@ -100,6 +111,7 @@ mod tests {
             (S::Submitted, A::Approve, S::Listed),
             (S::Submitted, A::Reject, S::Rejected),
             (S::Listed, A::Delist, S::Delisted),
+            (S::Delisted, A::Revise, S::Draft),
         ];
         for from in [S::Draft, S::Submitted, S::Listed, S::Rejected, S::Delisted] {
             for action in all_actions {

@@ -127,6 +127,18 @@ pub async fn delist(
     Ok(HttpResponse::Ok().json(BundleView::from(b)))
 }
 
+/// The owner takes a delisted bundle back to a draft, to edit and resubmit it.
+#[utoipa::path(tag = "bundles", params(("id" = String, Path)), responses((status = 200, body = BundleView), (status = 403, body = crate::error::Problem), (status = 404, body = crate::error::Problem), (status = 409, body = crate::error::Problem)), security(("bearer" = [])))]
+#[post("/bundles/{id}/revise")]
+pub async fn revise(
+    state: web::Data<AppState>,
+    AuthUser(actor): AuthUser,
+    id: web::Path<String>,
+) -> ApiResult<HttpResponse> {
+    let b = bundles::revise(&state.db, &actor, &id).await?;
+    Ok(HttpResponse::Ok().json(BundleView::from(b)))
+}
+
 /// Bundles waiting for review (reviewers and organisers).
 #[utoipa::path(tag = "review", params(("page" = Option<u64>, Query), ("per_page" = Option<u64>, Query)), responses((status = 200, body = Page<BundleView>), (status = 403, body = crate::error::Problem)), security(("bearer" = [])))]
 #[get("/review/bundles")]

@@ -51,9 +51,9 @@ impl Modify for BearerAuth {
         enterprises::get_one, enterprises::update, enterprises::list,
         suppliers::list, suppliers::get_one, suppliers::vetting, suppliers::products, suppliers::bundles,
         products::list, products::get_one, products::create, products::update, products::submit,
-        products::review, products::delist, products::review_queue,
+        products::review, products::delist, products::revise, products::review_queue,
         bundles::list, bundles::get_one, bundles::create, bundles::update, bundles::submit,
-        bundles::review, bundles::delist, bundles::review_queue,
+        bundles::review, bundles::delist, bundles::revise, bundles::review_queue,
         stats::get_stats,
         events::list, events::get_one, events::create, events::update, events::publish, events::cancel,
         events::register, events::my_registration, events::unregister, events::registrations,
@@ -107,6 +107,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .service(products::submit)
                 .service(products::review)
                 .service(products::delist)
+                .service(products::revise)
                 .service(products::review_queue)
                 .service(bundles::list)
                 .service(bundles::create)
@@ -115,6 +116,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .service(bundles::submit)
                 .service(bundles::review)
                 .service(bundles::delist)
+                .service(bundles::revise)
                 .service(bundles::review_queue)
                 .service(stats::get_stats)
                 .service(events::list)

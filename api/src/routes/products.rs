@@ -268,6 +268,18 @@ pub async fn delist(
     Ok(HttpResponse::Ok().json(one(&state, row)))
 }
 
+/// The owner takes a delisted product back to a draft, to edit and resubmit it.
+#[utoipa::path(tag = "products", params(("id" = String, Path)), responses((status = 200, body = ProductView), (status = 403, body = crate::error::Problem), (status = 404, body = crate::error::Problem), (status = 409, body = crate::error::Problem)), security(("bearer" = [])))]
+#[post("/products/{id}/revise")]
+pub async fn revise(
+    state: web::Data<AppState>,
+    AuthUser(actor): AuthUser,
+    id: web::Path<String>,
+) -> ApiResult<HttpResponse> {
+    let row = products::revise(&state.db, &actor, &id).await?;
+    Ok(HttpResponse::Ok().json(one(&state, row)))
+}
+
 /// Products waiting for review, oldest first (reviewers and organisers).
 #[utoipa::path(tag = "review", params(("page" = Option<u64>, Query), ("per_page" = Option<u64>, Query)), responses((status = 200, body = Page<ProductView>), (status = 403, body = crate::error::Problem)), security(("bearer" = [])))]
 #[get("/review/products")]

@@ -448,3 +448,20 @@ pub async fn delist<C: ConnectionTrait>(
     let next = current.bundle.status.transition(ListingAction::Delist)?;
     set_status(db, current, next, None).await
 }
+
+/// The owner takes a delisted bundle back to a draft, to edit it and submit it again.
+///
+/// # Errors
+/// 404 unseen, 403 unless the supplier's member, 409 unless delisted.
+pub async fn revise<C: ConnectionTrait>(
+    db: &C,
+    actor: &Actor,
+    id: &str,
+) -> DomainResult<BundleWithProducts> {
+    let current = get(db, Some(actor), id).await?;
+    if !actor.is_supplier_member(&current.bundle.supplier_id) {
+        return Err(DomainError::Forbidden);
+    }
+    let next = current.bundle.status.transition(ListingAction::Revise)?;
+    set_status(db, current, next, None).await
+}

@@ -484,3 +484,21 @@ pub async fn delist<C: ConnectionTrait>(
     let next = current.status.transition(ListingAction::Delist)?;
     Ok((set_status(db, current, next, None).await?, s))
 }
+
+/// The owner takes a delisted product back to a draft, to edit it and submit it for review
+/// again (its id, and the orders that name it, stay).
+///
+/// # Errors
+/// 404 unseen, 403 unless the supplier's member, 409 unless delisted.
+pub async fn revise<C: ConnectionTrait>(
+    db: &C,
+    actor: &Actor,
+    id: &str,
+) -> DomainResult<(product::Model, supplier::Model)> {
+    let (current, s) = get(db, Some(actor), id).await?;
+    if !actor.is_supplier_member(&current.supplier_id) {
+        return Err(DomainError::Forbidden);
+    }
+    let next = current.status.transition(ListingAction::Revise)?;
+    Ok((set_status(db, current, next, None).await?, s))
+}

@@ -21,6 +21,7 @@ both_databases!(
     submit_and_approve_recheck_the_products,
     supplier_bundle_catalogue,
     text_search_ranks_bundles_by_relevance,
+    a_delisted_bundle_is_revised_and_listed_again,
 );
 
 // ---------------------------------------------------------------------------------------------
@@ -944,4 +945,33 @@ async fn text_search_ranks_bundles_by_relevance(app: TestApp) {
         vec![unrelated, strong, weak, by_name]
     );
     assert!(public_bundles(&app, "q=区块链").await.is_empty());
+}
+
+async fn a_delisted_bundle_is_revised_and_listed_again(app: TestApp) {
+    let w = world(&app).await;
+    let id = listed_bundle(&app, &w).await;
+    let revise = |token: String| {
+        let app = &app;
+        let id = id.clone();
+        async move {
+            app.post(&format!("/bundles/{id}/revise"), Some(&token), &json!({}))
+                .await
+        }
+    };
+    conflict(revise(w.a.token.clone()).await).await;
+    expect(delist(&app, &id, &w.a.token).await, 200).await;
+    // B supplies one of its products but does not own it, and no longer sees it.
+    not_found(revise(w.b.token.clone()).await).await;
+    forbidden(revise(app.organiser.clone()).await).await;
+
+    let b = expect(revise(w.a.token.clone()).await, 200).await;
+    assert_eq!(b["status"], "draft");
+    assert!(public_bundles(&app, "").await.is_empty());
+    expect(submit(&app, &id, &w.a.token).await, 200).await;
+    expect(
+        review(&app, &id, &app.organiser, "approve", None).await,
+        200,
+    )
+    .await;
+    assert_eq!(public_bundles(&app, "").await, vec![id]);
 }

@@ -31,6 +31,7 @@ both_databases!(
     product_body_validation,
     failed_patch_keeps_stored_data,
     xkqz_is_computed_from_the_product,
+    a_delisted_product_is_revised_and_listed_again,
 );
 
 // ---------------------------------------------------------------------------------------------
@@ -1702,4 +1703,65 @@ async fn xkqz_is_computed_from_the_product(app: TestApp) {
         p["xkqz"],
         json!({"small": true, "fast": true, "light": true, "precise": true})
     );
+}
+
+async fn a_delisted_product_is_revised_and_listed_again(app: TestApp) {
+    let s = app.vetted_supplier().await;
+    let other = app.vetted_supplier().await;
+    let reviewer = reviewer(&app).await;
+    let id = app.listed_product(&s, &product_body()).await;
+    let revise = |token: String| {
+        let app = &app;
+        let id = id.clone();
+        async move {
+            app.post(&format!("/products/{id}/revise"), Some(&token), &json!({}))
+                .await
+        }
+    };
+
+    // Only what is delisted goes back to a draft.
+    conflict(revise(s.token.clone()).await).await;
+    expect(delist(&app, &id, &s.token).await, 200).await;
+    app.wait_for_jobs().await;
+    assert!(listing(&app, "q=追溯").await.1.is_empty());
+
+    // Only by its supplier: not another one, a reviewer or an organiser (who may delist, but
+    // whose words a product is not); anonymously not at all.
+    not_found(revise(other.token.clone()).await).await;
+    forbidden(revise(reviewer.clone()).await).await;
+    forbidden(revise(app.organiser.clone()).await).await;
+    let r = app
+        .post(&format!("/products/{id}/revise"), None, &json!({}))
+        .await;
+    assert_eq!(r.status(), 401);
+    assert_eq!(
+        get_product(&app, &id, Some(&s.token)).await["status"],
+        "delisted"
+    );
+
+    let p = expect(revise(s.token.clone()).await, 200).await;
+    assert_eq!(p["status"], "draft");
+    conflict(revise(s.token.clone()).await).await;
+    // A draft again: edited, submitted and reviewed as any other, and found again once listed.
+    let p = expect(
+        app.patch(
+            &format!("/products/{id}"),
+            Some(&s.token),
+            &json!({"name": "PCB批次追溯查询服务（新版）"}),
+        )
+        .await,
+        200,
+    )
+    .await;
+    assert_eq!(p["name"], "PCB批次追溯查询服务（新版）");
+    assert!(listing(&app, "").await.1.is_empty());
+    expect(submit(&app, &id, &s.token).await, 200).await;
+    expect(
+        review(&app, &id, &reviewer, "approve", Some("同意")).await,
+        200,
+    )
+    .await;
+    app.wait_for_jobs().await;
+    assert_eq!(listing(&app, "q=追溯").await.1, vec![id.clone()]);
+    assert_eq!(get_product(&app, &id, None).await["status"], "listed");
 }
