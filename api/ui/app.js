@@ -713,43 +713,30 @@
   }
 
   // Buttons a user may press on a product, by role, ownership and status.
+  // A button that asks first, then POSTs to `path` and reports `done`.
+  function confirmedPost(text, { cls, title, message, confirm, danger = false }, path, done) {
+    return h('button', {
+      type: 'button', class: cls,
+      onClick: async (ev) => {
+        const btn = ev.currentTarget;
+        if (await confirmDialog(title, message, confirm, danger)) act(btn, () => post(path), done);
+      },
+    }, text);
+  }
+
   function productActions(p, { inList } = {}) {
     const r = role();
     const out = [];
     const id = encodeURIComponent(p.id);
     if (isOwner(p) && (p.status === 'draft' || p.status === 'rejected')) {
       out.push(h('a', { class: 'btn btn-sm', href: `#/supplier/products/${id}/edit` }, '编辑'));
-      out.push(h('button', {
-        type: 'button', class: 'btn btn-sm btn-primary',
-        onClick: async (ev) => {
-          const btn = ev.currentTarget;
-          if (await confirmDialog('提交审核', `确认将“${p.name}”提交主管部门审核？审核期间不能修改。`, '提交审核')) {
-            act(btn, () => post(`/products/${id}/submit`), '已提交审核。');
-          }
-        },
-      }, '提交审核'));
+      out.push(confirmedPost('提交审核', { cls: 'btn btn-sm btn-primary', title: '提交审核', message: `确认将“${p.name}”提交主管部门审核？审核期间不能修改。`, confirm: '提交审核' }, `/products/${id}/submit`, '已提交审核。'));
     }
     if ((isOwner(p) || r === 'organiser') && p.status === 'listed') {
-      out.push(h('button', {
-        type: 'button', class: 'btn btn-sm btn-danger',
-        onClick: async (ev) => {
-          const btn = ev.currentTarget;
-          if (await confirmDialog('下架产品', `确认下架“${p.name}”？下架后将不再出现在产品目录中。`, '下架', true)) {
-            act(btn, () => post(`/products/${id}/delist`), '产品已下架。');
-          }
-        },
-      }, '下架'));
+      out.push(confirmedPost('下架', { cls: 'btn btn-sm btn-danger', title: '下架产品', message: `确认下架“${p.name}”？下架后将不再出现在产品目录中。`, confirm: '下架', danger: true }, `/products/${id}/delist`, '产品已下架。'));
     }
     if (isOwner(p) && p.status === 'delisted') {
-      out.push(h('button', {
-        type: 'button', class: 'btn btn-sm',
-        onClick: async (ev) => {
-          const btn = ev.currentTarget;
-          if (await confirmDialog('重新编辑', `将“${p.name}”恢复为草稿？修改后可再次提交审核，审核通过后重新上架。`, '恢复为草稿')) {
-            act(btn, () => post(`/products/${id}/revise`), '已恢复为草稿。');
-          }
-        },
-      }, '重新编辑'));
+      out.push(confirmedPost('重新编辑', { cls: 'btn btn-sm', title: '重新编辑', message: `将“${p.name}”恢复为草稿？修改后可再次提交审核，审核通过后重新上架。`, confirm: '恢复为草稿' }, `/products/${id}/revise`, '已恢复为草稿。'));
     }
     if ((r === 'reviewer' || r === 'organiser') && p.status === 'submitted') {
       out.push(...reviewButtons(`/products/${id}/review`, p.name));
@@ -790,37 +777,13 @@
     const id = encodeURIComponent(b.id);
     const out = [];
     if (isOwner(b) && (b.status === 'draft' || b.status === 'rejected')) {
-      out.push(h('button', {
-        type: 'button', class: 'btn btn-sm btn-primary',
-        onClick: async (ev) => {
-          const btn = ev.currentTarget;
-          if (await confirmDialog('提交审核', `确认将组合方案包“${b.name}”提交审核？`, '提交审核')) {
-            act(btn, () => post(`/bundles/${id}/submit`), '已提交审核。');
-          }
-        },
-      }, '提交审核'));
+      out.push(confirmedPost('提交审核', { cls: 'btn btn-sm btn-primary', title: '提交审核', message: `确认将组合方案包“${b.name}”提交审核？`, confirm: '提交审核' }, `/bundles/${id}/submit`, '已提交审核。'));
     }
     if ((isOwner(b) || r === 'organiser') && b.status === 'listed') {
-      out.push(h('button', {
-        type: 'button', class: 'btn btn-sm btn-danger',
-        onClick: async (ev) => {
-          const btn = ev.currentTarget;
-          if (await confirmDialog('下架方案包', `确认下架组合方案包“${b.name}”？`, '下架', true)) {
-            act(btn, () => post(`/bundles/${id}/delist`), '方案包已下架。');
-          }
-        },
-      }, '下架'));
+      out.push(confirmedPost('下架', { cls: 'btn btn-sm btn-danger', title: '下架方案包', message: `确认下架组合方案包“${b.name}”？`, confirm: '下架', danger: true }, `/bundles/${id}/delist`, '方案包已下架。'));
     }
     if (isOwner(b) && b.status === 'delisted') {
-      out.push(h('button', {
-        type: 'button', class: 'btn btn-sm',
-        onClick: async (ev) => {
-          const btn = ev.currentTarget;
-          if (await confirmDialog('重新编辑', `将组合方案包“${b.name}”恢复为草稿？修改后可再次提交审核。`, '恢复为草稿')) {
-            act(btn, () => post(`/bundles/${id}/revise`), '已恢复为草稿。');
-          }
-        },
-      }, '重新编辑'));
+      out.push(confirmedPost('重新编辑', { cls: 'btn btn-sm', title: '重新编辑', message: `将组合方案包“${b.name}”恢复为草稿？修改后可再次提交审核。`, confirm: '恢复为草稿' }, `/bundles/${id}/revise`, '已恢复为草稿。'));
     }
     if ((r === 'reviewer' || r === 'organiser') && b.status === 'submitted') {
       out.push(...reviewButtons(`/bundles/${id}/review`, b.name));

@@ -561,7 +561,7 @@ async fn compose(
 /// inserted. The others (sent before, or in flight elsewhere) go through `claim_delivery`.
 async fn claim_deliveries(
     ctx: &JobContext,
-    mails: &[(usize, &MailJob)],
+    mails: &[&MailJob],
 ) -> Result<HashSet<String>, JobError> {
     use sea_orm::ConnectionTrait;
     use sea_orm::sea_query::Query;
@@ -575,7 +575,7 @@ async fn claim_deliveries(
         delivery::Column::Status,
         delivery::Column::CreatedAt,
     ]);
-    for (_, m) in mails {
+    for m in mails {
         insert
             .values([
                 m.key.clone().into(),
@@ -641,7 +641,7 @@ async fn deliver_all(ctx: &JobContext, mails: &[MailJob]) -> Result<Vec<Delivere
         )
         .exec_without_returning(&ctx.db)
         .await?;
-    let wanted: Vec<(usize, &MailJob)> = ready.iter().map(|(i, _)| (*i, &mails[*i])).collect();
+    let wanted: Vec<&MailJob> = ready.iter().map(|(i, _)| &mails[*i]).collect();
     let mut inserted = claim_deliveries(ctx, &wanted).await?;
     let mut sending = Vec::new();
     for (i, out) in ready {
